@@ -1,0 +1,60 @@
+"""The packaged migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select, text
+
+from db import engine as db_engine
+from db import migrate
+from db.models import AuditEvent, Base
+from tests.conftest import POSTGRES_URL
+from tracker.database import open_database
+
+
+def test_migrations_match_models(tmp_path: Path) -> None:
+    engine = db_engine.make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    assert migrate.is_current(engine)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TRACKER_TEST_DATABASE_URL (PostgreSQL)")
+def test_migrations_run_on_postgresql() -> None:
+    engine = db_engine.make_engine(POSTGRES_URL or "")
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        connection.execute(text("CREATE SCHEMA migration_check"))
+    scoped = db_engine.make_engine(
+        POSTGRES_URL or "", connect_args={"options": "-csearch_path=migration_check"}
+    )
+    migrate.upgrade(scoped)
+    with scoped.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    scoped.dispose()
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA migration_check CASCADE"))
+
+
+def test_sqlite_file_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    database = open_database(str(tmp_path / "tracker.db"))
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_audit_log_is_append_only(imported) -> None:  # type: ignore[no-untyped-def]
+    with imported.transaction() as session:
+        event = session.scalars(select(AuditEvent)).first()
+        assert event is not None
+        event.actor = "someone else"
+        with pytest.raises(ValueError, match="append-only"):
+            session.flush()
+        session.rollback()

@@ -1,0 +1,142 @@
+"""Configuration: one place, read once.
+
+Each setting has a name, a default and a help text (SETTINGS below). Values come
+from, in increasing precedence: the defaults, `tracker.toml` (in the current
+directory, or the file named by TRACKER_CONFIG), and TRACKER_<NAME> environment
+variables. The CLI's --db option overrides database_url.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import UserError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the tracker, with its default."""
+
+    database_url: str = "sqlite:///tracker.db"
+    default_due_days: int = 30
+    timezone: str = "Asia/Seoul"
+    base_url: str = "http://localhost:8000"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    mail_from: str = "tracker@example.org"
+    secretariat_email: str = ""
+    chair_email: str = ""
+    reply_link_days: int = 60
+    work_start_hour: int = 9
+    work_end_hour: int = 18
+    reminder_days_before: str = "7,1"
+    overdue_interval_days: int = 7
+    overdue_notices_max: int = 4
+    overdue_cc_department: bool = False
+    outbox_lifetime_days: int = 5
+    outbox_lease_seconds: int = 300
+    smtp_connections: int = 4
+    smtp_timeout_seconds: int = 30
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as a dict, safe to print: the SMTP password is masked."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if values["smtp_password"]:
+            values["smtp_password"] = "********"
+        return values
+
+
+HELP: dict[str, str] = {
+    "database_url": "데이터베이스 주소 (SQLite 파일 경로 또는 postgresql://…)",
+    "default_due_days": "의견에 기한이 없고 차기 회의도 없을 때 회의일로부터의 기본 기한(일)",
+    "timezone": "업무 시간대",
+    "base_url": "회신 링크에 쓰이는 공개 주소",
+    "smtp_host": "메일 서버 호스트",
+    "smtp_port": "메일 서버 포트",
+    "smtp_user": "메일 서버 로그인 사용자",
+    "smtp_password": "메일 서버 로그인 암호 (출력되지 않음)",
+    "smtp_starttls": "STARTTLS 사용 여부",
+    "smtp_tls": "처음부터 TLS로 연결할지 여부",
+    "mail_from": "보내는 사람 주소",
+    "secretariat_email": "사무국 주소 (회신 받는 주소, 실패 알림)",
+    "chair_email": "분과장 주소 (미회신 요약 메일)",
+    "reply_link_days": "회신 링크 유효 기간: 마지막 기한 뒤 며칠까지 (발급일로부터도 최소 이만큼)",
+    "work_start_hour": "독촉 메일을 보내기 시작하는 시각 (업무 시간대 기준, 0-23)",
+    "work_end_hour": "독촉 메일을 보내지 않기 시작하는 시각 (업무 시간대 기준, 1-24)",
+    "reminder_days_before": "기한 며칠 전에 사전 안내를 보낼지, 쉼표로 구분 (예: 7,1)",
+    "overdue_interval_days": "기한 경과 후 독촉 간격(일)",
+    "overdue_notices_max": "기한 경과 독촉 최대 횟수",
+    "overdue_cc_department": "기한 경과 독촉을 같은 부서의 다른 담당자에게 참조로 보낼지",
+    "outbox_lifetime_days": "일시 오류로 못 보낸 메일을 재시도하는 기간(일); 지나면 실패 처리",
+    "outbox_lease_seconds": "발송 작업자가 메일을 잡고 있는 시간(초); 지나면 다른 작업자가 다시 보냄",
+    "smtp_connections": "메일 서버에 동시에 여는 연결 수",
+    "smtp_timeout_seconds": "메일 서버 응답 대기 시간(초)",
+}
+
+
+def load_settings(environ: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Settings from the defaults, tracker.toml and TRACKER_* variables; UserError on a bad value."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = _read_toml(_config_path(environ, cwd or Path.cwd()))
+    for f in fields(Settings):
+        env_value = environ.get(f"TRACKER_{f.name.upper()}")
+        if env_value is not None:
+            values[f.name] = env_value
+    return Settings(**{name: _coerce(name, value) for name, value in values.items()})
+
+
+def _config_path(environ: dict[str, str], cwd: Path) -> Path | None:
+    named = environ.get("TRACKER_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise UserError(f"설정 파일이 없습니다: {path}")
+        return path
+    default = cwd / "tracker.toml"
+    return default if default.is_file() else None
+
+
+def _read_toml(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"설정 파일 {path}을 읽을 수 없습니다: {exc}") from None
+    table = data.get("tracker", data)
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise UserError(f"설정 파일 {path}에 알 수 없는 항목이 있습니다: {', '.join(unknown)}")
+    return dict(table)
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = Settings.__dataclass_fields__[name].type
+    if kind == "bool":
+        return _to_bool(name, value)
+    if kind == "int":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise UserError(f"설정 {name}은(는) 정수여야 합니다: {value!r}") from None
+    return str(value)
+
+
+def _to_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise UserError(f"설정 {name}은(는) true 또는 false여야 합니다: {value!r}")

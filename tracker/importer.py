@@ -1,0 +1,232 @@
+"""Storing parsed minutes: committee, members, meeting, programs, items, existing replies.
+
+Importing is idempotent: every row is found again by its natural key (committee
+name, meeting date, plan year + program number, meeting + item key), so the same
+file imported twice changes nothing. The caller owns the transaction: a dry run
+imports and rolls back, and an error leaves nothing written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import (
+    Attendance,
+    Base,
+    Committee,
+    Contact,
+    Department,
+    Discussion,
+    Item,
+    ItemStatus,
+    Meeting,
+    Member,
+    MemberRole,
+    Program,
+    Response,
+    Strategy,
+    Team,
+)
+from tracker import audit, duedates, opinions, sources
+from tracker.minutes import Minutes, TableEntry, parse_rows
+
+ACTOR = "import"
+M = TypeVar("M", bound=Base)
+
+KIND_LABELS = {
+    "committee": "분과",
+    "member": "위원",
+    "meeting": "회의",
+    "department": "부서",
+    "team": "팀",
+    "contact": "담당자",
+    "strategy": "추진전략",
+    "program": "사업",
+    "discussion": "논의 내용",
+    "item": "의견",
+    "response": "기존 후속조치",
+}
+
+
+@dataclass
+class ImportReport:
+    """What an import created and changed, and what the user should look at."""
+
+    source: str
+    meeting_id: int = 0
+    meeting_label: str = ""
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True when the import wrote anything."""
+        return bool(+self.created or +self.updated)
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    default_days: int = 30,
+    committee: str | None = None,
+    held_on: date | None = None,
+) -> ImportReport:
+    """Read `path` (any supported kind) and import it; UserError when the file is malformed."""
+    minutes = parse_rows(sources.read_rows(path), path.name, committee=committee, held_on=held_on)
+    return import_minutes(session, minutes, default_days=default_days)
+
+
+def import_minutes(session: Session, minutes: Minutes, *, default_days: int = 30) -> ImportReport:
+    """Store `minutes` in the session's transaction and report what changed."""
+    report = ImportReport(source=minutes.source, warnings=list(minutes.warnings))
+    store = _Store(session, report)
+    meeting = _meeting(store, minutes)
+    report.meeting_id = meeting.id
+    report.meeting_label = f"{minutes.committee} {minutes.held_on.isoformat()}"
+    strategies = {e.number: _strategy(store, e, minutes) for e in minutes.strategies}
+    for entry in minutes.entries:
+        program = None
+        if entry.kind == "program":
+            program = _program(store, entry, minutes, strategies.get(entry.strategy or ""))
+            _discussion(store, meeting, program, minutes.discussions.get(entry.number))
+        _items(store, meeting, entry, program, strategies.get(entry.number), default_days)
+    if report.changed:
+        audit.record(session, ACTOR, "import", meeting_id=meeting.id, source=minutes.source,
+                     created=dict(report.created), updated=dict(report.updated))
+    return report
+
+
+class _Store:
+    """Find-or-create by natural key, counting what is created and updated."""
+
+    def __init__(self, session: Session, report: ImportReport) -> None:
+        self.session = session
+        self.report = report
+
+    def get(self, model: type[M], kind: str, key: dict[str, Any], **values: Any) -> M:
+        """The row of `model` with `key`, created with `values` or updated to them."""
+        row = self.session.scalars(select(model).filter_by(**key)).one_or_none()
+        if row is None:
+            row = model(**key, **values)
+            self.session.add(row)
+            self.session.flush()
+            self.report.created[kind] += 1
+            return row
+        changed = {k: v for k, v in values.items() if v is not None and getattr(row, k) != v}
+        if changed:
+            for name, value in changed.items():
+                setattr(row, name, value)
+            self.report.updated[kind] += 1
+        return row
+
+
+def _meeting(store: _Store, minutes: Minutes) -> Meeting:
+    committee = store.get(Committee, "committee", {"name": minutes.committee})
+    meeting = store.get(
+        Meeting, "meeting", {"committee_id": committee.id, "held_on": minutes.held_on},
+        sequence=minutes.sequence, title=minutes.title, time_text=minutes.time_text,
+        place=minutes.place, plan_year=minutes.plan_year,
+        next_meeting_at=minutes.next_meeting_at, next_meeting_place=minutes.next_meeting_place,
+        source_name=minutes.source,
+    )
+    for entry in minutes.members:
+        member = store.get(Member, "member", {"committee_id": committee.id, "name": entry.name},
+                           role=MemberRole(entry.role), title=entry.title)
+        if entry.present is not None:
+            store.get(Attendance, "attendance", {"meeting_id": meeting.id, "member_id": member.id},
+                      present=entry.present)
+    return meeting
+
+
+def _strategy(store: _Store, entry: TableEntry, minutes: Minutes) -> Strategy:
+    assert minutes.plan_year is not None
+    return store.get(Strategy, "strategy", {"plan_year": minutes.plan_year, "code": entry.number},
+                     title=entry.name, note=entry.note)
+
+
+def _program(
+    store: _Store, entry: TableEntry, minutes: Minutes, strategy: Strategy | None
+) -> Program:
+    assert minutes.plan_year is not None
+    department = team = contact = None
+    if entry.department:
+        department = store.get(Department, "department", {"name": entry.department})
+        if entry.team:
+            team = store.get(Team, "team", {"department_id": department.id, "name": entry.team})
+        if entry.contact:
+            contact = store.get(Contact, "contact",
+                                {"department_id": department.id, "name": entry.contact},
+                                team_id=team.id if team else None)
+    return store.get(
+        Program, "program", {"plan_year": minutes.plan_year, "number": entry.number},
+        strategy_id=strategy.id if strategy else None, sequence=entry.sequence,
+        priority=entry.priority, category=entry.category, name=entry.name,
+        department_id=department.id if department else None,
+        team_id=team.id if team else None, contact_id=contact.id if contact else None,
+    )
+
+
+def _discussion(store: _Store, meeting: Meeting, program: Program, text: str | None) -> None:
+    if text:
+        store.get(Discussion, "discussion", {"meeting_id": meeting.id, "program_id": program.id},
+                  text=text)
+
+
+def _items(
+    store: _Store,
+    meeting: Meeting,
+    entry: TableEntry,
+    program: Program | None,
+    strategy: Strategy | None,
+    default_days: int,
+) -> None:
+    prefix = entry.number if entry.kind == "program" else f"전략{entry.number}"
+    next_meeting = meeting.next_meeting_at.date() if meeting.next_meeting_at else None
+    for position, (text, reply) in enumerate(zip(entry.opinions, entry.replies, strict=True), 1):
+        key = {"meeting_id": meeting.id, "key": f"{prefix}#{position}"}
+        existing = store.session.scalars(select(Item).filter_by(**key)).one_or_none()
+        if existing is not None:
+            _update_item_text(store, existing, text, meeting.held_on, next_meeting, default_days)
+            continue
+        due = duedates.due_date_for(text, meeting.held_on, next_meeting, default_days)
+        item = store.get(
+            Item, "item", key, program_id=program.id if program else None,
+            strategy_id=strategy.id if strategy else None, position=position, text=text,
+            needs_reply=opinions.needs_reply(text),
+            contact_id=program.contact_id if program else None,
+            due_date=due.date, due_reason=due.reason, due_source=due.source,
+            status=ItemStatus.NEW,
+        )
+        audit.record(store.session, ACTOR, "created", item_id=item.id, text=text,
+                     due=due.date, due_reason=due.reason, needs_reply=item.needs_reply)
+        if reply:
+            _existing_reply(store, item, reply)
+
+
+def _update_item_text(
+    store: _Store, item: Item, text: str, held_on: date, next_meeting: date | None, days: int
+) -> None:
+    if item.text == text:
+        return
+    audit.record(store.session, ACTOR, "text_changed", item_id=item.id, old=item.text, new=text)
+    item.text = text
+    if item.due_source != "manual":
+        due = duedates.due_date_for(text, held_on, next_meeting, days)
+        item.due_date, item.due_reason, item.due_source = due.date, due.reason, due.source
+    store.report.updated["item"] += 1
+
+
+def _existing_reply(store: _Store, item: Item, text: str) -> None:
+    store.session.add(Response(item_id=item.id, revision=1, text=text, author=ACTOR, submitted=True))
+    item.status = ItemStatus.ANSWERED
+    store.report.created["response"] += 1
+    audit.record(store.session, ACTOR, "response_imported", item_id=item.id, text=text)

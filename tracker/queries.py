@@ -1,0 +1,178 @@
+"""Read-only questions about items: the list with filters, one item, the overdue list."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from db.models import Committee, Department, Item, ItemStatus, Meeting, Program, Response
+from tracker.errors import UserError
+
+STATUS_LABELS = {
+    ItemStatus.NEW: "미발송",
+    ItemStatus.REQUESTED: "회신 대기",
+    ItemStatus.ANSWERED: "회신됨",
+    ItemStatus.RETURNED: "보완 요청",
+    ItemStatus.ACCEPTED: "완료",
+}
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item as the CLI, the web app and exports show it (also the stable JSON form)."""
+
+    id: int
+    meeting_id: int
+    meeting_date: str
+    committee: str
+    program: str | None
+    program_name: str | None
+    strategy: str | None
+    department: str | None
+    team: str | None
+    contact: str | None
+    contact_email: str | None
+    text: str
+    position: int
+    needs_reply: bool
+    due: str
+    due_reason: str
+    status: str
+    follow_up: str | None
+    days_overdue: int | None = None
+
+    def as_json(self, *, with_overdue: bool = False) -> dict[str, Any]:
+        """The JSON object of `tracker items --format json` (plus days_overdue when asked)."""
+        data = asdict(self)
+        if not with_overdue:
+            data.pop("days_overdue")
+        return data
+
+
+def follow_up(item: Item) -> Response | None:
+    """The response that stands in the follow-up column: the accepted one, else the latest submitted."""
+    submitted = [r for r in item.responses if r.submitted]
+    accepted = [r for r in submitted if r.accepted_at is not None]
+    chosen = accepted or submitted
+    return chosen[-1] if chosen else None
+
+
+def view(item: Item, as_of: date | None = None) -> ItemView:
+    """The ItemView of a loaded item; days_overdue is counted when `as_of` is given."""
+    program, contact = item.program, item.contact
+    department = program.department if program else None
+    if contact is not None:
+        department = contact.department
+    response = follow_up(item)
+    return ItemView(
+        id=item.id,
+        meeting_id=item.meeting_id,
+        meeting_date=item.meeting.held_on.isoformat(),
+        committee=item.meeting.committee.name,
+        program=program.number if program else None,
+        program_name=program.name if program else None,
+        strategy=item.strategy.code if item.strategy else None,
+        department=department.name if department else None,
+        team=program.team.name if program and program.team else None,
+        contact=contact.name if contact else None,
+        contact_email=contact.email if contact else None,
+        text=item.text,
+        position=item.position,
+        needs_reply=item.needs_reply,
+        due=item.due_date.isoformat(),
+        due_reason=item.due_reason,
+        status=item.status.value,
+        follow_up=response.text if response else None,
+        days_overdue=(as_of - item.due_date).days if as_of else None,
+    )
+
+
+def _base_query() -> Select[Item]:
+    return select(Item).options(
+        joinedload(Item.meeting).joinedload(Meeting.committee),
+        joinedload(Item.program).joinedload(Program.department),
+        joinedload(Item.program).joinedload(Program.team),
+        joinedload(Item.contact),
+        joinedload(Item.strategy),
+        selectinload(Item.responses),
+    )
+
+
+def list_items(
+    session: Session,
+    *,
+    department: str | None = None,
+    status: str | None = None,
+    meeting_id: int | None = None,
+    overdue_as_of: date | None = None,
+) -> list[ItemView]:
+    """Items in table order (meeting, strategy first, program number, position), filtered."""
+    query = _base_query()
+    if status is not None:
+        query = query.where(Item.status == _status(status))
+    if meeting_id is not None:
+        query = query.where(Item.meeting_id == meeting_id)
+    if overdue_as_of is not None:
+        query = _overdue_filter(query, overdue_as_of)
+    items = session.scalars(query).unique().all()
+    views = [view(item, overdue_as_of) for item in items]
+    if department is not None:
+        views = [v for v in views if v.department == department]
+    return sorted(views, key=_table_order)
+
+
+def overdue(session: Session, as_of: date) -> list[ItemView]:
+    """The chair's list: reply-needed items past due on `as_of` with no accepted response,
+    grouped by department (the department with the most overdue item first), most overdue first."""
+    views = list_items(session, overdue_as_of=as_of)
+    worst: dict[str | None, int] = {}
+    for v in views:
+        worst[v.department] = max(worst.get(v.department, 0), v.days_overdue or 0)
+    return sorted(
+        views,
+        key=lambda v: (-worst[v.department], v.department or "", -(v.days_overdue or 0),
+                       _table_order(v)),
+    )
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    """The item with `item_id`, relations loaded; UserError when there is none."""
+    item = session.scalars(_base_query().where(Item.id == item_id)).unique().one_or_none()
+    if item is None:
+        raise UserError(f"의견 {item_id}번이 없습니다. `tracker items`로 번호를 확인하세요.")
+    return item
+
+
+def department_names(session: Session) -> list[str]:
+    """Every department's name, sorted."""
+    return list(session.scalars(select(Department.name).order_by(Department.name)))
+
+
+def committees(session: Session) -> list[str]:
+    """Every committee's name, sorted."""
+    return list(session.scalars(select(Committee.name).order_by(Committee.name)))
+
+
+def _overdue_filter(query: Select[Item], as_of: date) -> Select[Item]:
+    return query.where(
+        Item.needs_reply.is_(True),
+        Item.due_date < as_of,
+        Item.status != ItemStatus.ACCEPTED,
+    )
+
+
+def _status(value: str) -> ItemStatus:
+    for status, label in STATUS_LABELS.items():
+        if value in (status.value, label):
+            return status
+    names = ", ".join(f"{s.value}({label})" for s, label in STATUS_LABELS.items())
+    raise UserError(f"알 수 없는 상태입니다: {value!r}. 가능한 값: {names}")
+
+
+def _table_order(v: ItemView) -> tuple[Any, ...]:
+    number = tuple(int(part) for part in v.program.split("-")) if v.program else ()
+    return (v.meeting_date, v.committee, v.program is not None, number, v.position)

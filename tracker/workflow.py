@@ -1,0 +1,124 @@
+"""Changing items: due date, contact, needs-reply, replies, acceptance and return.
+
+Every change writes an audit event in the same transaction. The CLI, the web app
+and the scheduler all change items through these functions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Contact, Department, Item, ItemStatus, Response, utcnow
+from tracker import audit
+from tracker.errors import UserError
+from tracker.queries import get_item
+
+RESPONSE_KINDS = ("반영", "일부반영", "추진중", "반영곤란")
+
+
+def set_due_date(session: Session, item_id: int, due: date, actor: str) -> Item:
+    """Give the item a due date set by hand (kept on later re-imports)."""
+    item = get_item(session, item_id)
+    if item.due_date != due:
+        audit.record(session, actor, "due_changed", item_id=item.id, old=item.due_date, new=due)
+        item.due_date, item.due_reason, item.due_source = due, "수동 지정", "manual"
+    return item
+
+
+def set_needs_reply(session: Session, item_id: int, needs_reply: bool, actor: str) -> Item:
+    """Mark whether the item asks the department for a reply."""
+    item = get_item(session, item_id)
+    if item.needs_reply != needs_reply:
+        audit.record(session, actor, "needs_reply_changed", item_id=item.id, new=needs_reply)
+        item.needs_reply = needs_reply
+    return item
+
+
+def set_contact(session: Session, item_id: int, contact_name: str, actor: str) -> Item:
+    """Assign the item to the contact named `contact_name` ("이름" or "부서/이름")."""
+    item = get_item(session, item_id)
+    contact = find_contact(session, contact_name)
+    if item.contact_id != contact.id:
+        old = item.contact.name if item.contact else None
+        audit.record(session, actor, "contact_changed", item_id=item.id, old=old, new=contact.name)
+        item.contact = contact
+    return item
+
+
+def find_contact(session: Session, name: str) -> Contact:
+    """The one contact called `name` ("이름" or "부서/이름"); UserError when none or several."""
+    department, _, person = name.rpartition("/")
+    query = select(Contact).join(Department).where(Contact.name == person.strip())
+    if department:
+        query = query.where(Department.name == department.strip())
+    found = list(session.scalars(query))
+    if not found:
+        raise UserError(f"담당자 {name!r}이(가) 없습니다. `tracker contacts list`로 확인하세요.")
+    if len(found) > 1:
+        raise UserError(f"담당자 {name!r}이(가) 여러 부서에 있습니다. '부서/이름'으로 적어 주세요.")
+    return found[0]
+
+
+def submit_response(
+    session: Session,
+    item_id: int,
+    text: str,
+    author: str,
+    *,
+    kind: str | None = None,
+    reason: str | None = None,
+    planned_on: date | None = None,
+    draft: bool = False,
+) -> Response:
+    """Store a new revision of the item's follow-up; a submitted one marks the item answered."""
+    item = get_item(session, item_id)
+    _check_response(item, text, kind, reason)
+    response = Response(
+        item_id=item.id, revision=len(item.responses) + 1, text=text.strip(), kind=kind,
+        reason=reason, planned_on=planned_on, submitted=not draft, author=author,
+    )
+    session.add(response)
+    item.responses.append(response)
+    if not draft:
+        item.status = ItemStatus.ANSWERED
+    audit.record(session, author, "draft_saved" if draft else "response_submitted",
+                 item_id=item.id, revision=response.revision, kind=kind)
+    return response
+
+
+def _check_response(item: Item, text: str, kind: str | None, reason: str | None) -> None:
+    if item.status == ItemStatus.ACCEPTED:
+        raise UserError("이미 완료 처리된 의견이라 회신을 바꿀 수 없습니다.")
+    if not text.strip():
+        raise UserError("후속조치 내용을 적어 주세요.")
+    if kind is not None and kind not in RESPONSE_KINDS:
+        raise UserError(f"회신 구분은 {', '.join(RESPONSE_KINDS)} 중 하나여야 합니다.")
+    if kind == "반영곤란" and not (reason and reason.strip()):
+        raise UserError("'반영곤란'은 사유를 적어야 합니다.")
+
+
+def accept(session: Session, item_id: int, actor: str) -> Item:
+    """Accept the item's latest submitted response; the item is done."""
+    item = get_item(session, item_id)
+    latest = next((r for r in reversed(item.responses) if r.submitted), None)
+    if latest is None:
+        raise UserError(f"의견 {item_id}번에는 아직 회신이 없어 완료 처리할 수 없습니다.")
+    latest.accepted_at = utcnow()
+    item.status = ItemStatus.ACCEPTED
+    audit.record(session, actor, "accepted", item_id=item.id, revision=latest.revision)
+    return item
+
+
+def return_for_revision(session: Session, item_id: int, comment: str, actor: str) -> Item:
+    """Send the item's reply back to the department with `comment`."""
+    item = get_item(session, item_id)
+    if item.status != ItemStatus.ANSWERED:
+        raise UserError(f"의견 {item_id}번은 회신된 상태가 아니어서 보완 요청할 수 없습니다.")
+    if not comment.strip():
+        raise UserError("보완 요청 사유를 적어 주세요.")
+    item.status = ItemStatus.RETURNED
+    audit.record(session, actor, "returned", item_id=item.id, comment=comment.strip())
+    return item
