@@ -98,3 +98,16 @@ def test_html_escapes_and_prints_on_a4(imported: Database, tmp_path: Path) -> No
     assert "size: A4 landscape" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "사업부서 의견(후속조치)" in html
+
+
+def test_hwpx_holds_the_filled_table(imported: Database, tmp_path: Path) -> None:
+    from tracker import hwpdoc
+
+    answer_and_accept(imported, "1-7", 1, REPLY)
+    path = tmp_path / "table.hwpx"
+    with imported.transaction() as session:
+        write(build_table(session), path, "hwpx")
+    grid = hwpdoc.tables(path)[0]
+    assert [" ".join(c.split()) for c in grid[0]] == HEADER
+    seventh = next(row for row in grid if row[1] == "1-7")
+    assert REPLY in seventh[9]

@@ -273,7 +273,7 @@ def contacts_list(app: App, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "html"]), required=True,
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "html", "hwpx"]), required=True,
               help="파일 형식")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="저장할 파일")

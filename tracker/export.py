@@ -24,7 +24,7 @@ HEADER = [
     "연번", "사업번호", "중점추진사업", "구분", "세부사업명", "담당부서", "담당팀", "담당자",
     "실무분과 모니터링 의견", "사업부서 의견(후속조치)",
 ]
-FORMATS = ("xlsx", "csv", "html")
+FORMATS = ("xlsx", "csv", "html", "hwpx")
 
 
 @dataclass
@@ -129,7 +129,7 @@ def _row(items: list[Item]) -> list[str]:
 
 def write(table: FilledTable, path: Path, fmt: str) -> None:
     """Write `table` to `path` as `fmt` (xlsx, csv or html)."""
-    writers = {"xlsx": write_xlsx, "csv": write_csv, "html": write_html}
+    writers = {"xlsx": write_xlsx, "csv": write_csv, "html": write_html, "hwpx": write_hwpx}
     if fmt not in writers:
         raise UserError(f"지원하지 않는 형식입니다: {fmt}. 가능한 형식: {', '.join(FORMATS)}")
     writers[fmt](table, path)
@@ -145,6 +145,15 @@ def write_html(table: FilledTable, path: Path) -> None:
     """A page that prints on A4 landscape, header repeated on every page."""
     html = environment().get_template("web/export_table.html").render(table=table)
     path.write_text(html, encoding="utf-8")
+
+
+def write_hwpx(table: FilledTable, path: Path) -> None:
+    """A Hancom document (landscape A4): the title, the meeting's facts, and the table."""
+    from tracker.export_hwpx import write_table_hwpx
+
+    facts = " · ".join(f"{label} {value}" for label, value in table.facts)
+    write_table_hwpx(path, f"{table.title} — {table.caption} ({facts})", table.header, table.rows,
+                     column_weights=[3, 4, 4, 4, 9, 7, 7, 4, 29, 29])
 
 
 def write_xlsx(table: FilledTable, path: Path) -> None:

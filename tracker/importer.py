@@ -43,6 +43,7 @@ M = TypeVar("M", bound=Base)
 KIND_LABELS = {
     "committee": "분과",
     "member": "위원",
+    "attendance": "출석 기록",
     "meeting": "회의",
     "department": "부서",
     "team": "팀",

@@ -396,6 +396,11 @@ def _is_header(row: Row) -> bool:
     return "사업번호" in labels and "세부사업명" in labels
 
 
+def has_monitoring_header(raw: Iterable[Sequence[str]]) -> bool:
+    """True when some row of `raw` is the monitoring table's header (사업번호, 세부사업명)."""
+    return _find_header(make_rows(raw)) is not None
+
+
 def _find_header(rows: list[Row]) -> int | None:
     return next((i for i, row in enumerate(rows) if _is_header(row)), None)
 

@@ -43,8 +43,16 @@ def _read_zip(path: Path) -> Rows:
 
 def _read_hwp(path: Path) -> Rows:
     from tracker import hwpdoc  # lxml and python-hwpx load only for word-processor files
+    from tracker.minutes import has_monitoring_header
 
-    return hwpdoc.read_rows(path)
+    blocks = hwpdoc.read_blocks(path)
+    rows = hwpdoc.rows_of(blocks)
+    if not has_monitoring_header(rows):
+        raise UserError(
+            f"{path.name}: 이 문서에서 모니터링 표(사업번호·세부사업명·실무분과 모니터링 의견)를 "
+            f"찾지 못했습니다. 찾은 표: {hwpdoc.describe(blocks)}"
+        )
+    return rows
 
 
 def _read_xlsx(path: Path) -> Rows:
