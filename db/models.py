@@ -100,7 +100,7 @@ class Member(Base):
     role: Mapped[MemberRole] = mapped_column(
         _enum(MemberRole), default=MemberRole.MEMBER
     )
-    title: Mapped[str | None] = mapped_column(String(100))  # as written, e.g. "민간분과장"
+    title: Mapped[str | None] = mapped_column(Text)  # as written, e.g. "민간분과장"
 
     committee: Mapped[Committee] = relationship(back_populates="members")
 
@@ -115,13 +115,13 @@ class Meeting(Base):
     committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id"))
     held_on: Mapped[date] = mapped_column(Date)
     sequence: Mapped[int | None] = mapped_column(Integer)  # "1차" of its year
-    title: Mapped[str | None] = mapped_column(String(200))
-    time_text: Mapped[str | None] = mapped_column(String(50))  # "10:00 ~ 11:30"
-    place: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(Text)
+    time_text: Mapped[str | None] = mapped_column(Text)  # "10:00 ~ 11:30"
+    place: Mapped[str | None] = mapped_column(Text)
     plan_year: Mapped[int | None] = mapped_column(Integer)  # the plan year it evaluates
     next_meeting_at: Mapped[datetime | None] = mapped_column(DateTime)  # local time
-    next_meeting_place: Mapped[str | None] = mapped_column(String(200))
-    source_name: Mapped[str | None] = mapped_column(String(300))
+    next_meeting_place: Mapped[str | None] = mapped_column(Text)
+    source_name: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     committee: Mapped[Committee] = relationship(back_populates="meetings")
@@ -194,8 +194,8 @@ class Strategy(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_year: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(20))  # "I"
-    title: Mapped[str] = mapped_column(String(300))
-    note: Mapped[str | None] = mapped_column(String(300))  # text in the row's other cells
+    title: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # text in the row's other cells
 
 
 class Program(Base):

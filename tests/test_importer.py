@@ -193,3 +193,10 @@ def test_binary_file_is_refused(db: Database, tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(UserError), db.transaction() as session:
         import_file(session, path)
+
+
+def test_shifted_cells_with_overlong_values_are_refused(db: Database, sample: Path) -> None:
+    text = sample.read_text(encoding="utf-8")
+    sample.write_text(text.replace("\t노동정책과\t", "\t" + "노동정책과" * 30 + "\t"), encoding="utf-8")
+    with pytest.raises(UserError, match="142행: 담당부서 칸이 너무 깁니다"), db.transaction() as session:
+        import_file(session, sample)

@@ -42,7 +42,7 @@ class ContactRow:
 def check_email(email: str, where: str) -> str:
     """`email` stripped, or UserError naming `where` when it is not an address."""
     email = email.strip()
-    if not _EMAIL.match(email):
+    if len(email) > 254 or not _EMAIL.match(email):
         raise UserError(f"{where}: 올바른 이메일 주소가 아닙니다: {email!r}")
     return email
 

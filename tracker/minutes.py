@@ -164,6 +164,8 @@ def parse_rows(
     held_on = held_on or facts.held_on
     if not committee:
         raise UserError(f"{source}: 분과 이름을 찾을 수 없습니다 (예: '2022년 1차 일자리분과 회의록'). --committee 옵션으로 알려 주세요.")
+    if len(committee) > 100:
+        raise UserError(f"{source}: 분과 이름이 너무 깁니다 ({len(committee)}자, 최대 100자).")
     if not held_on:
         raise UserError(f"{source}: 회의 날짜를 찾을 수 없습니다 ('일 시' 행). --meeting-date 옵션으로 알려 주세요.")
     minutes = Minutes(
@@ -458,7 +460,7 @@ def _read_table_row(
         entries.append(_strategy_entry(row, strategy, columns))
     elif _NUMBER.match(number):
         _check_unique(number, row, entries, minutes.source)
-        entries.append(_program_entry(row, columns, entries))
+        entries.append(_check_lengths(_program_entry(row, columns, entries), minutes.source))
     elif not number and not row.cell(columns["name"]):
         _continue_entry(row, columns, entries, minutes.source)
     else:
@@ -501,6 +503,24 @@ def _program_entry(row: Row, columns: dict[str, int], entries: list[TableEntry])
         contact=row.cell(columns.get("contact")) or None,
         strategy=strategy,
     )
+
+
+# The longest value each column holds in the database.
+MAX_LENGTHS = {"number": 20, "name": 300, "category": 50, "department": 100, "team": 100,
+               "contact": 100}
+LENGTH_LABELS = {"number": "사업번호", "name": "세부사업명", "category": "구분",
+                 "department": "담당부서", "team": "담당팀", "contact": "담당자"}
+
+
+def _check_lengths(entry: TableEntry, source: str) -> TableEntry:
+    for name, limit in MAX_LENGTHS.items():
+        value = getattr(entry, name) or ""
+        if len(value) > limit:
+            raise UserError(
+                f"{source} {entry.line}행: {LENGTH_LABELS[name]} 칸이 너무 깁니다 "
+                f"({len(value)}자, 최대 {limit}자). 칸이 밀리지 않았는지 확인해 주세요."
+            )
+    return entry
 
 
 def _check_unique(number: str, row: Row, entries: list[TableEntry], source: str) -> None:
