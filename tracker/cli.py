@@ -11,14 +11,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy.orm import Session
 
 from tracker.config import Settings, load_settings
 from tracker.errors import UserError
+
+if TYPE_CHECKING:  # SQLAlchemy loads only when a command needs the database: --help stays fast
+    from sqlalchemy.orm import Session
 
 OUTPUT_FORMATS = click.Choice(["table", "csv", "json"])
 
