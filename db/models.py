@@ -233,6 +233,8 @@ class Discussion(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("program.id"))
     text: Mapped[str] = mapped_column(Text)
 
+    program: Mapped[Program] = relationship()
+
 
 class Item(Base):
     """One monitoring opinion (one bullet) that may need a department's follow-up."""
@@ -381,8 +383,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Recipients (to or cc) that already accepted the message: a retry sends to the others only.
-    delivered_to: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Recipients (to or cc) finished with (accepted, or refused for good): a retry skips them.
+    done_recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class JobRun(Base):

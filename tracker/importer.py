@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -93,13 +93,22 @@ def import_minutes(session: Session, minutes: Minutes, *, default_days: int = 30
     meeting = _meeting(store, minutes)
     report.meeting_id = meeting.id
     report.meeting_label = f"{minutes.committee} {minutes.held_on.isoformat()}"
+    # A big table repeats few departments but many programs: load what exists once.
+    store.preload(Program, select(Program).where(Program.plan_year == minutes.plan_year),
+                  ("plan_year", "number"))
+    store.preload(Item, select(Item).where(Item.meeting_id == meeting.id), ("meeting_id", "key"))
     strategies = {e.number: _strategy(store, e, minutes) for e in minutes.strategies}
+    created: list[tuple[Item, str]] = []
     for entry in minutes.entries:
         program = None
         if entry.kind == "program":
             program = _program(store, entry, minutes, strategies.get(entry.strategy or ""))
             _discussion(store, meeting, program, minutes.discussions.get(entry.number))
-        _items(store, meeting, entry, program, strategies.get(entry.number), default_days)
+        created += _items(store, meeting, entry, program, strategies.get(entry.number),
+                          default_days)
+    session.flush()  # one flush gives every new item its id for the audit log
+    for item, reply in created:
+        _audit_created(store, item, reply)
     if report.changed:
         audit.record(session, ACTOR, "import", meeting_id=meeting.id, source=minutes.source,
                      created=dict(report.created), updated=dict(report.updated))
@@ -107,27 +116,53 @@ def import_minutes(session: Session, minutes: Minutes, *, default_days: int = 30
 
 
 class _Store:
-    """Find-or-create by natural key, counting what is created and updated."""
+    """Find-or-create by natural key, counting what is created and updated.
+
+    Rows found or created are cached by key; a preloaded model is looked up in
+    the cache only, so a 10,000-row table costs a few queries, not 50,000.
+    """
 
     def __init__(self, session: Session, report: ImportReport) -> None:
         self.session = session
         self.report = report
+        self.cache: dict[tuple[type, tuple[Any, ...]], Any] = {}
+        self.complete: set[type] = set()
 
-    def get(self, model: type[M], kind: str, key: dict[str, Any], **values: Any) -> M:
-        """The row of `model` with `key`, created with `values` or updated to them."""
-        row = self.session.scalars(select(model).filter_by(**key)).one_or_none()
+    def preload(self, model: type[M], query: Select[M], fields: tuple[str, ...]) -> None:
+        """Cache every row `query` returns; afterwards a miss for `model` means "not there"."""
+        for row in self.session.scalars(query):
+            self.cache[(model, tuple(getattr(row, f) for f in fields))] = row
+        self.complete.add(model)
+
+    def get(
+        self, model: type[M], kind: str, key: dict[str, Any], *, flush: bool = True,
+        **values: Any,
+    ) -> M:
+        """The row of `model` with `key`, created with `values` or updated to them.
+
+        A created row is flushed (so it has an id) unless `flush` is False."""
+        cache_key = (model, tuple(key.values()))
+        row = self.cache.get(cache_key)
+        if row is None and model not in self.complete:
+            with self.session.no_autoflush:  # pending rows are flushed together, not per query
+                row = self.session.scalars(select(model).filter_by(**key)).one_or_none()
         if row is None:
             row = model(**key, **values)
             self.session.add(row)
-            self.session.flush()
+            if flush:
+                self.session.flush()
             self.report.created[kind] += 1
-            return row
-        changed = {k: v for k, v in values.items() if v is not None and getattr(row, k) != v}
-        if changed:
-            for name, value in changed.items():
-                setattr(row, name, value)
-            self.report.updated[kind] += 1
+        else:
+            self._update(row, kind, values)
+        self.cache[cache_key] = row
         return row
+
+    def _update(self, row: Any, kind: str, values: dict[str, Any]) -> None:
+        changed = {k: v for k, v in values.items() if v is not None and getattr(row, k) != v}
+        for name, value in changed.items():
+            setattr(row, name, value)
+        if changed:
+            self.report.updated[kind] += 1
 
 
 def _meeting(store: _Store, minutes: Minutes) -> Meeting:
@@ -169,17 +204,21 @@ def _program(
                                 team_id=team.id if team else None)
     return store.get(
         Program, "program", {"plan_year": minutes.plan_year, "number": entry.number},
-        strategy_id=strategy.id if strategy else None, sequence=entry.sequence,
-        priority=entry.priority, category=entry.category, name=entry.name,
-        department_id=department.id if department else None,
-        team_id=team.id if team else None, contact_id=contact.id if contact else None,
+        flush=False, strategy=strategy, sequence=entry.sequence, priority=entry.priority,
+        category=entry.category, name=entry.name, department=department, team=team,
+        contact=contact,
     )
 
 
 def _discussion(store: _Store, meeting: Meeting, program: Program, text: str | None) -> None:
-    if text:
-        store.get(Discussion, "discussion", {"meeting_id": meeting.id, "program_id": program.id},
-                  text=text)
+    if not text:
+        return
+    if program.id is None:  # a new program has no discussion yet
+        store.session.add(Discussion(meeting_id=meeting.id, program=program, text=text))
+        store.report.created["discussion"] += 1
+        return
+    store.get(Discussion, "discussion", {"meeting_id": meeting.id, "program_id": program.id},
+              text=text)
 
 
 def _items(
@@ -189,28 +228,33 @@ def _items(
     program: Program | None,
     strategy: Strategy | None,
     default_days: int,
-) -> None:
+) -> list[tuple[Item, str]]:
+    """Create the entry's new items (not yet flushed); returns them with their imported reply."""
     prefix = entry.number if entry.kind == "program" else f"전략{entry.number}"
     next_meeting = meeting.next_meeting_at.date() if meeting.next_meeting_at else None
+    created = []
     for position, (text, reply) in enumerate(zip(entry.opinions, entry.replies, strict=True), 1):
         key = {"meeting_id": meeting.id, "key": f"{prefix}#{position}"}
-        existing = store.session.scalars(select(Item).filter_by(**key)).one_or_none()
+        existing = store.cache.get((Item, tuple(key.values())))
         if existing is not None:
             _update_item_text(store, existing, text, meeting.held_on, next_meeting, default_days)
             continue
         due = duedates.due_date_for(text, meeting.held_on, next_meeting, default_days)
         item = store.get(
-            Item, "item", key, program_id=program.id if program else None,
-            strategy_id=strategy.id if strategy else None, position=position, text=text,
-            needs_reply=opinions.needs_reply(text),
-            contact_id=program.contact_id if program else None,
-            due_date=due.date, due_reason=due.reason, due_source=due.source,
-            status=ItemStatus.NEW,
+            Item, "item", key, flush=False, program=program, strategy=strategy,
+            position=position, text=text, needs_reply=opinions.needs_reply(text),
+            contact=program.contact if program else None, due_date=due.date,
+            due_reason=due.reason, due_source=due.source, status=ItemStatus.NEW,
         )
-        audit.record(store.session, ACTOR, "created", item_id=item.id, text=text,
-                     due=due.date, due_reason=due.reason, needs_reply=item.needs_reply)
-        if reply:
-            _existing_reply(store, item, reply)
+        created.append((item, reply))
+    return created
+
+
+def _audit_created(store: _Store, item: Item, reply: str) -> None:
+    audit.record(store.session, ACTOR, "created", item_id=item.id, text=item.text,
+                 due=item.due_date, due_reason=item.due_reason, needs_reply=item.needs_reply)
+    if reply:
+        _existing_reply(store, item, reply)
 
 
 def _update_item_text(

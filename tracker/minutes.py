@@ -433,40 +433,50 @@ def _is_subheader(row: Row) -> bool:
     )
 
 
+@dataclass
+class _TableState:
+    """What reading the table has found so far."""
+
+    entries: list[TableEntry] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)  # program number -> its first line
+    strategy: str | None = None  # the code of the latest strategy row
+
+
 def _read_table(rows: list[Row], header_index: int, minutes: Minutes) -> list[TableEntry]:
-    entries: list[TableEntry] = []
+    state = _TableState()
     columns = _columns(rows, header_index, minutes.source)
     in_table = True
-    for row in rows[header_index + 1 :]:
+    for index in range(header_index + 1, len(rows)):
+        row = rows[index]
         if _is_header(row):
-            columns, in_table = _columns(rows, rows.index(row), minutes.source), True
+            columns, in_table = _columns(rows, index, minutes.source), True
         elif not row.filled() or _is_subheader(row) or not in_table:
             continue
         elif len(row.cells) == 1:
             in_table = False  # a paragraph after the table: the table has ended
         else:
-            _read_table_row(row, columns, entries, minutes)
-    if not any(e.kind == "program" for e in entries):
+            _read_table_row(row, columns, state, minutes.source)
+    if not state.seen:
         raise UserError(f"{minutes.source}: 모니터링 표에 사업 행이 하나도 없습니다.")
-    return entries
+    return state.entries
 
 
-def _read_table_row(
-    row: Row, columns: dict[str, int], entries: list[TableEntry], minutes: Minutes
-) -> None:
+def _read_table_row(row: Row, columns: dict[str, int], state: _TableState, source: str) -> None:
     first = row.filled()[0]
     number = row.cell(columns["number"])
     if strategy := _STRATEGY.match(first):
-        entries.append(_strategy_entry(row, strategy, columns))
+        state.entries.append(_strategy_entry(row, strategy, columns))
+        state.strategy = strategy.group(1)
     elif _NUMBER.match(number):
-        _check_unique(number, row, entries, minutes.source)
-        entries.append(_check_lengths(_program_entry(row, columns, entries), minutes.source))
+        _check_unique(number, row, state.seen, source)
+        entry = _program_entry(row, columns, state.strategy)
+        state.entries.append(_check_lengths(entry, source))
     elif not number and not row.cell(columns["name"]):
-        _continue_entry(row, columns, entries, minutes.source)
+        _continue_entry(row, columns, state.entries, source)
     else:
         shown = number or first
         raise UserError(
-            f"{minutes.source} {row.line}행: 표의 행을 읽을 수 없습니다. "
+            f"{source} {row.line}행: 표의 행을 읽을 수 없습니다. "
             f"사업번호는 '1-7' 꼴이어야 합니다: {shown!r}"
         )
 
@@ -485,8 +495,7 @@ def _strategy_entry(row: Row, match: re.Match[str], columns: dict[str, int]) -> 
     )
 
 
-def _program_entry(row: Row, columns: dict[str, int], entries: list[TableEntry]) -> TableEntry:
-    strategy = next((e.number for e in reversed(entries) if e.kind == "strategy"), None)
+def _program_entry(row: Row, columns: dict[str, int], strategy: str | None) -> TableEntry:
     sequence = row.cell(columns.get("sequence"))
     return TableEntry(
         line=row.line,
@@ -523,12 +532,12 @@ def _check_lengths(entry: TableEntry, source: str) -> TableEntry:
     return entry
 
 
-def _check_unique(number: str, row: Row, entries: list[TableEntry], source: str) -> None:
-    for entry in entries:
-        if entry.kind == "program" and entry.number == number:
-            raise UserError(
-                f"{source} {row.line}행: 사업번호 {number}가 {entry.line}행에도 있습니다. 한 번만 적어 주세요."
-            )
+def _check_unique(number: str, row: Row, seen: dict[str, int], source: str) -> None:
+    if number in seen:
+        raise UserError(
+            f"{source} {row.line}행: 사업번호 {number}가 {seen[number]}행에도 있습니다. 한 번만 적어 주세요."
+        )
+    seen[number] = row.line
 
 
 def _continue_entry(
