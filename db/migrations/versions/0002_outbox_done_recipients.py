@@ -1,4 +1,4 @@
-"""outbox.delivered_to: recipients that already accepted a message (per-recipient results).
+"""outbox.done_recipients: recipients finished with (accepted, or refused for good).
 
 Revision ID: 0002
 Revises: 0001
@@ -17,9 +17,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
-        batch.add_column(sa.Column("delivered_to", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("done_recipients", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
-        batch.drop_column("delivered_to")
+        batch.drop_column("done_recipients")
