@@ -27,9 +27,15 @@ STATUS = {"new": "미발송", "requested": "회신 대기", "answered": "회신�
           "returned": "보완 요청", "accepted": "완료"}
 
 
+TEXT_PREVIEW = 60  # characters of an opinion shown in a table; JSON and CSV carry it whole
+NARROW = {"id", "program", "position", "due", "days_overdue", "status", "needs_reply"}
+
+
 def _cell(key: str, value: Any) -> str:
     if value is None:
         return "-"
+    if key == "text" and len(value) > TEXT_PREVIEW:
+        return value[:TEXT_PREVIEW] + "…"
     if key == "needs_reply":
         return "필요" if value else "불필요"
     if key == "status":
@@ -52,7 +58,8 @@ def print_records(
         return
     table = Table(title=f"{title} ({len(records)}건)", show_lines=True)
     for key, heading in columns:
-        table.add_column(heading, overflow="fold", ratio=4 if key == "text" else None)
+        table.add_column(heading, overflow="fold", no_wrap=key in NARROW, min_width=len(heading) * 2,
+                         ratio=1 if key == "text" else None)
     for record in records:
         table.add_row(*(_cell(key, record.get(key)) for key, _ in columns))
     Console().print(table)
