@@ -34,6 +34,7 @@ class Settings:
     mail_from: str = "tracker@example.org"
     secretariat_email: str = ""
     chair_email: str = ""
+    secret_key: str = ""
     reply_link_days: int = 60
     work_start_hour: int = 9
     work_end_hour: int = 18
@@ -49,8 +50,9 @@ class Settings:
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict, safe to print: the SMTP password is masked."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        if values["smtp_password"]:
-            values["smtp_password"] = "********"
+        for secret in ("smtp_password", "secret_key"):
+            if values[secret]:
+                values[secret] = "********"
         return values
 
 
@@ -68,6 +70,7 @@ HELP: dict[str, str] = {
     "mail_from": "보내는 사람 주소",
     "secretariat_email": "사무국 주소 (회신 받는 주소, 실패 알림)",
     "chair_email": "분과장 주소 (미회신 요약 메일)",
+    "secret_key": "로그인 세션과 양식 서명에 쓰는 비밀 키 (비우면 프로세스마다 임시 키; 출력되지 않음)",
     "reply_link_days": "회신 링크 유효 기간: 마지막 기한 뒤 며칠까지 (발급일로부터도 최소 이만큼)",
     "work_start_hour": "독촉 메일을 보내기 시작하는 시각 (업무 시간대 기준, 0-23)",
     "work_end_hour": "독촉 메일을 보내지 않기 시작하는 시각 (업무 시간대 기준, 1-24)",

@@ -1,0 +1,86 @@
+"""The chair's weekly digest of overdue items, once per ISO week however many workers fire it.
+
+The JobRun row ("digest", "2022-W09") is inserted with ON CONFLICT DO NOTHING in the same
+transaction as the e-mail: the worker whose insert wins sends, the others do nothing. The
+week is counted in the configured zone, so a daylight-saving change does not make a second
+occasion.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from db.models import Contact, Department, Item, ItemStatus, JobRun
+from notifications import messages
+from tracker import queries
+
+JOB = "digest"
+ANSWERED = (ItemStatus.ANSWERED, ItemStatus.ACCEPTED)
+
+
+def occasion_of(now: datetime, zone: str) -> str:
+    """The ISO week of `now` in `zone`, e.g. "2022-W09"."""
+    year, week, _ = now.astimezone(ZoneInfo(zone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def claim_occasion(session: Session, job: str, occasion: str, now: datetime) -> bool:
+    """Record that `job` runs for `occasion`; False when it already ran (or is running)."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (module.insert(JobRun).values(job=job, occasion=occasion, started_at=now)
+                 .on_conflict_do_nothing(index_elements=["job", "occasion"])
+                 .returning(JobRun.id))
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
+def run_digest(session: Session, settings: Any, now: datetime) -> bool:
+    """Enqueue this week's digest to the chair unless this week's was already sent; returns
+    whether this call did it. A week without a chair address is still marked done."""
+    occasion = occasion_of(now, settings.timezone)
+    if not claim_occasion(session, JOB, occasion, now):
+        return False
+    context = digest_context(session, now.astimezone(ZoneInfo(settings.timezone)).date())
+    messages.enqueue_digest(session, settings, occasion, context, now)
+    return True
+
+
+def digest_context(session: Session, as_of: Any) -> dict[str, Any]:
+    """The digest's content: overdue items per department, with each department's response
+    rate (answered or accepted among its requested reply-needed items)."""
+    by_department: dict[str, list[queries.ItemView]] = defaultdict(list)
+    for view in queries.overdue(session, as_of):
+        by_department[view.department or "(부서 미지정)"].append(view)
+    rates = response_rates(session)
+    departments = [
+        dict(name=name, lines=[_line(v) for v in views], response_rate=rates.get(name, "-"))
+        for name, views in by_department.items()
+    ]
+    total = sum(len(d["lines"]) for d in departments)
+    return dict(as_of=as_of.isoformat(), departments=departments, total=total)
+
+
+def _line(view: queries.ItemView) -> dict[str, Any]:
+    return dict(committee=view.committee, program=view.program or "-",
+                program_name=view.program_name or "", contact=view.contact or "-",
+                due=view.due, days_overdue=view.days_overdue)
+
+
+def response_rates(session: Session) -> dict[str, str]:
+    """Department name → "answered/requested (percent)" over reply-needed, requested items."""
+    rows = session.execute(
+        select(Department.name, Item.status, func.count())
+        .join(Contact, Contact.id == Item.contact_id).join(Department)
+        .where(Item.needs_reply.is_(True), Item.status != ItemStatus.NEW)
+        .group_by(Department.name, Item.status)).all()
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for name, status, n in rows:
+        counts[name][1] += n
+        counts[name][0] += n if status in ANSWERED else 0
+    return {name: f"{a}/{t} ({round(100 * a / t)}%)" for name, (a, t) in counts.items() if t}

@@ -1,0 +1,233 @@
+"""The outbox: e-mails written in the same transaction as the change that causes them.
+
+A row is PENDING until a sender claims it (SENDING, with a lease), then SENT or back to
+PENDING with a back-off, or FAILED (permanent error, or its lifetime ran out). The message
+bytes, Message-ID included, are built once at enqueue time, so every retry sends the very
+same message.
+
+Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent senders take
+disjoint rows; on SQLite every transaction is `BEGIN IMMEDIATE`, so claims are serialised.
+A SENDING row whose lease has passed (its sender died) is claimed again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import Insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from db.models import OutboxMessage, OutboxState
+from notifications.compose import to_bytes
+from tracker.links import as_utc
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+
+# Called with the failed row inside mark_failed's transaction (enqueues the secretariat alert).
+FailureNotifier = Callable[[Session, OutboxMessage, datetime], None]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row, detached from its session: what a sender needs to deliver it."""
+
+    id: int
+    kind: str
+    recipients: tuple[str, ...]
+    message: bytes
+    message_id: str
+    attempts: int
+    last_error: str | None
+    total_recipients: int
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before attempt `attempts + 1`: 1, 2, 4, … minutes, capped at one hour. Pure."""
+    exponent = max(0, min(attempts - 1, 20))
+    return min(BACKOFF_BASE * (2**exponent), BACKOFF_CAP)
+
+
+def split_addresses(text: str) -> list[str]:
+    """The addresses of a comma-separated column value, blanks dropped."""
+    return [a.strip() for a in text.split(",") if a.strip()]
+
+
+def enqueue(
+    session: Session,
+    *,
+    dedup_key: str,
+    kind: str,
+    recipient: str,
+    subject: str,
+    message: EmailMessage | bytes,
+    item_ids: Sequence[int] = (),
+    contact_id: int | None = None,
+    now: datetime,
+    lifetime: timedelta,
+    cc: Sequence[str] = (),
+    message_id: str | None = None,
+) -> OutboxMessage | None:
+    """Add a message to the outbox in the caller's transaction, or do nothing and return None
+    when a message with `dedup_key` already exists (INSERT … ON CONFLICT DO NOTHING)."""
+    if isinstance(message, EmailMessage):
+        message_id = message_id or str(message["Message-ID"])
+        message = to_bytes(message)
+    if not message_id:
+        raise ValueError("message_id is required with pre-built bytes")
+    values = dict(
+        dedup_key=dedup_key, kind=kind, recipient=recipient, cc=",".join(cc),
+        subject=subject[:300], message_id=message_id, message=message,
+        item_ids=",".join(str(i) for i in sorted(item_ids)), contact_id=contact_id,
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=now,
+        expires_at=now + lifetime, created_at=now, done_recipients="",
+    )
+    statement = _insert_ignoring_duplicates(session, values).returning(OutboxMessage.id)
+    row_id = session.execute(statement).scalar_one_or_none()
+    return None if row_id is None else session.get(OutboxMessage, row_id)
+
+
+def _insert_ignoring_duplicates(session: Session, values: Mapping[str, object]) -> Insert:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+        index_elements=["dedup_key"]
+    )
+
+
+def claim(
+    session: Session, worker_id: str, now: datetime, limit: int, lease: timedelta
+) -> list[Claimed]:
+    """Take up to `limit` due rows for `worker_id` until `now + lease`: PENDING rows whose
+    next attempt is due, and SENDING rows whose lease has passed. Oldest first."""
+    due = or_(
+        (OutboxMessage.state == OutboxState.PENDING) & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.lease_until < now),
+    )
+    query = (select(OutboxMessage).where(due)
+             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    for row in rows:
+        if row.state == OutboxState.SENDING:
+            log.warning("outbox %s: lease of %s expired, claimed again", row.id, row.claimed_by)
+        row.state = OutboxState.SENDING
+        row.claimed_by = worker_id
+        row.lease_until = now + lease
+        row.attempts += 1
+    session.flush()
+    return [_claimed(row) for row in rows]
+
+
+def _claimed(row: OutboxMessage) -> Claimed:
+    done = set(split_addresses(row.done_recipients))
+    everyone = [row.recipient, *split_addresses(row.cc)]
+    return Claimed(id=row.id, kind=row.kind, recipients=tuple(a for a in everyone if a not in done),
+                   message=row.message, message_id=row.message_id, attempts=row.attempts,
+                   last_error=row.last_error, total_recipients=len(everyone))
+
+
+def _owned(session: Session, row_id: int, worker_id: str) -> OutboxMessage | None:
+    # The row, if this worker still holds it (a reclaimed row belongs to its new sender).
+    row = session.get(OutboxMessage, row_id)
+    if row is None or row.state != OutboxState.SENDING or row.claimed_by != worker_id:
+        return None
+    return row
+
+
+def mark_done_recipients(
+    session: Session, row_id: int, worker_id: str, accepted: Sequence[str]
+) -> None:
+    """Record recipients finished with (accepted, or refused for good): a retry skips them."""
+    row = _owned(session, row_id, worker_id)
+    if row is None or not accepted:
+        return
+    done = split_addresses(row.done_recipients)
+    row.done_recipients = ",".join(done + [a for a in accepted if a not in done])
+
+
+def mark_sent(session: Session, row_id: int, worker_id: str, now: datetime) -> bool:
+    """Mark the row SENT. A row that was meanwhile claimed by another sender is marked too (it
+    was delivered) and the possible duplicate is logged. Returns False when nothing changed."""
+    row = session.get(OutboxMessage, row_id)
+    if row is None or row.state == OutboxState.SENT:
+        return False
+    if row.claimed_by != worker_id:
+        log.warning("outbox %s: sent by %s while claimed by %s; a duplicate is possible",
+                    row_id, worker_id, row.claimed_by)
+    row.state, row.sent_at, row.lease_until = OutboxState.SENT, now, None
+    return True
+
+
+def mark_retry(
+    session: Session, row_id: int, worker_id: str, error: str, now: datetime,
+    notify: FailureNotifier,
+) -> OutboxState | None:
+    """After a temporary error: back to PENDING after `backoff(attempts)`, or FAILED (and the
+    secretariat told) when the next attempt would fall after the row's lifetime."""
+    row = _owned(session, row_id, worker_id)
+    if row is None:
+        return None
+    next_attempt = now + backoff(row.attempts)
+    if next_attempt > as_utc(row.expires_at):
+        return _fail(session, row, f"기한 내 발송 실패: {error}", now, notify)
+    row.state, row.next_attempt_at, row.lease_until = OutboxState.PENDING, next_attempt, None
+    row.last_error = error[:2000]
+    return row.state
+
+
+def mark_failed(
+    session: Session, row_id: int, worker_id: str, error: str, now: datetime,
+    notify: FailureNotifier,
+) -> OutboxState | None:
+    """After a permanent error (5xx, address refused): FAILED, and `notify` enqueues the alert to
+    the secretariat in this same transaction."""
+    row = _owned(session, row_id, worker_id)
+    if row is None:
+        return None
+    return _fail(session, row, error, now, notify)
+
+
+def _fail(session: Session, row: OutboxMessage, error: str, now: datetime,
+          notify: FailureNotifier) -> OutboxState:
+    row.state, row.lease_until, row.last_error = OutboxState.FAILED, None, error[:2000]
+    log.error("outbox %s (%s to %s) failed: %s", row.id, row.kind, row.recipient, error)
+    notify(session, row, now)
+    return row.state
+
+
+def note_refused(session: Session, row_id: int, error: str, now: datetime,
+                 notify: FailureNotifier) -> None:
+    """Some recipients refused a message others accepted: keep the error and tell the
+    secretariat (the row itself is then marked SENT)."""
+    row = session.get(OutboxMessage, row_id)
+    if row is not None:
+        row.last_error = error[:2000]
+        notify(session, row, now)
+
+
+def retry_now(session: Session, row_id: int, now: datetime, lifetime: timedelta) -> OutboxMessage | None:
+    """Put a FAILED or PENDING row back in the queue for an immediate attempt, with a fresh
+    lifetime (the operator's `tracker outbox retry`). None when there is no such row or it
+    was already sent."""
+    row = session.get(OutboxMessage, row_id)
+    if row is None or row.state in (OutboxState.SENT, OutboxState.SENDING):
+        return None
+    row.state, row.next_attempt_at, row.expires_at = OutboxState.PENDING, now, now + lifetime
+    return row
+
+
+def list_messages(session: Session, state: str | None = None, limit: int = 200) -> list[OutboxMessage]:
+    """Outbox rows, newest first, optionally only those in `state`."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if state:
+        query = query.where(OutboxMessage.state == OutboxState(state))
+    return list(session.scalars(query))

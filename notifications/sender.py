@@ -1,0 +1,125 @@
+"""The flush loop: claim a batch of due outbox rows, send them, record each result.
+
+Used by the scheduler (every 30 s), `tracker send` and `tracker worker`. Claiming and
+recording are short transactions of their own; nothing is held open while talking SMTP.
+A row whose sender dies mid-way stays SENDING until its lease passes, then is claimed
+again by any sender (outbox.claim).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.models import OutboxState
+from notifications import outbox
+from notifications.mailer import ALL, Mailer, Outcome, SmtpConfig
+from notifications.messages import failure_notifier
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int], None]
+
+
+def utc_clock() -> datetime:
+    """The current time, UTC, aware."""
+    return datetime.now(UTC)
+
+
+def default_worker_id() -> str:
+    """host:pid, the claimed_by of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class FlushReport:
+    """What one flush did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    last_error: str | None = None
+
+    @property
+    def attempted(self) -> int:
+        """Rows claimed and tried."""
+        return self.sent + self.retried + self.failed
+
+
+def flush(database: Any, settings: Any, *, worker_id: str | None = None,
+          clock: Clock = utc_clock, batch: int = 100, on_progress: Progress | None = None,
+          ) -> FlushReport:
+    """Send every outbox row that is due now, in batches, until none is left; returns counts."""
+    return asyncio.run(flush_async(database, settings, worker_id=worker_id, clock=clock,
+                                   batch=batch, on_progress=on_progress))
+
+
+async def flush_async(database: Any, settings: Any, *, worker_id: str | None = None,
+                      clock: Clock = utc_clock, batch: int = 100,
+                      on_progress: Progress | None = None) -> FlushReport:
+    """flush() for callers that already run an event loop."""
+    report, worker = FlushReport(), worker_id or default_worker_id()
+    lease = timedelta(seconds=settings.outbox_lease_seconds)
+    async with Mailer(SmtpConfig.from_settings(settings)) as mailer:
+        while True:
+            with database.transaction() as session:
+                claimed = outbox.claim(session, worker, clock(), batch, lease)
+            if not claimed:
+                return report
+            outcomes = await asyncio.gather(
+                *(_send_one(mailer, settings.mail_from, row) for row in claimed))
+            with database.transaction() as session:
+                for row, outcome in zip(claimed, outcomes, strict=True):
+                    record(session, settings, row, outcome, worker, clock(), report)
+            if on_progress is not None:
+                on_progress(len(claimed))
+
+
+async def _send_one(mailer: Mailer, sender: str, row: outbox.Claimed) -> Outcome:
+    if not row.recipients:
+        return Outcome()
+    if row.attempts > 1 and row.last_error and "Disconnected" in row.last_error:
+        log.warning("outbox %s (%s): previous attempt was cut off; the recipient may get it "
+                    "twice (same Message-ID %s)", row.id, row.kind, row.message_id)
+    return await mailer.send(sender, row.recipients, row.message)
+
+
+def record(session: Session, settings: Any, row: outbox.Claimed, outcome: Outcome,
+           worker: str, now: datetime, report: FlushReport) -> None:
+    """Store one attempt's outcome: recipients done, then SENT, a retry, or FAILED."""
+    notify = failure_notifier(settings)
+    done = outcome.accepted + [a for a in outcome.permanent if a != ALL]
+    outbox.mark_done_recipients(session, row.id, worker, done)
+    if outcome.temporary:
+        error = "; ".join(outcome.temporary.values())
+        state = outbox.mark_retry(session, row.id, worker, error, now, notify)
+        report.last_error = error
+        _count(report, "failed" if state == OutboxState.FAILED else "retried")
+    elif outcome.permanent and not (outcome.accepted or _had_accepted(row)):
+        error = "; ".join(outcome.permanent.values())
+        outbox.mark_failed(session, row.id, worker, error, now, notify)
+        report.last_error = error
+        _count(report, "failed")
+    else:
+        if outcome.permanent:
+            outbox.note_refused(session, row.id, "; ".join(outcome.permanent.values()), now, notify)
+        outbox.mark_sent(session, row.id, worker, now)
+        _count(report, "sent")
+
+
+def _had_accepted(row: outbox.Claimed) -> bool:
+    # Some recipient accepted on an earlier attempt (it is no longer among row.recipients).
+    return len(row.recipients) < row.total_recipients
+
+
+def _count(report: FlushReport, what: str) -> None:
+    setattr(report, what, getattr(report, what) + 1)

@@ -1,0 +1,67 @@
+"""The mail commands: send (server up and down), outbox, remind, mailcatcher."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from notifications.compose import Draft, Mailbox, make_message, to_bytes
+from notifications.mailcatcher import MailCatcher
+from tests.sample_contacts import give_emails
+from tests.smtp_server import TestServer, free_port, smtp_server_fixture  # noqa: F401
+from tracker.database import Database
+
+
+@pytest.fixture
+def mail_env(smtp_server: TestServer, monkeypatch: pytest.MonkeyPatch) -> TestServer:
+    settings = smtp_server.settings(smtp_password="s3cret-password")
+    for name in ("smtp_host", "smtp_port", "mail_from", "secretariat_email", "smtp_password"):
+        monkeypatch.setenv(f"TRACKER_{name.upper()}", str(getattr(settings, name)))
+    return smtp_server
+
+
+def test_send_delivers_requests_and_lists_contacts_without_email(
+    imported: Database, run: Any, mail_env: TestServer
+) -> None:
+    give_emails(imported, skip=("조미화",))
+    result = run("send")
+    assert result.exit_code == 0, result.output
+    assert "건너뜀: 노동정책과/조미화" in result.output
+    assert "발송 7통" in result.output
+    assert len(mail_env.messages) == 7
+    assert "s3cret-password" not in result.output
+    assert "sent" in run("outbox", "--status", "sent").output
+
+
+def test_send_with_smtp_down_keeps_them_queued(imported: Database, run: Any,
+                                               mail_env: TestServer) -> None:
+    give_emails(imported)
+    mail_env.stop()
+    result = run("send")
+    assert result.exit_code == 0, result.output
+    assert "대기열에 두었습니다" in result.output
+    assert "s3cret-password" not in result.output
+    assert run("outbox", "--status", "pending").output.count("pending") == 8
+
+
+def test_dry_run_sends_and_stores_nothing(imported: Database, run: Any,
+                                          mail_env: TestServer) -> None:
+    give_emails(imported)
+    result = run("send", "--dry-run")
+    assert "--dry-run" in result.output and mail_env.messages == []
+    assert "대기열에 메일이 없습니다" in run("outbox").output
+
+
+def test_mailcatcher_stores_eml_files(tmp_path: Path) -> None:
+    draft = Draft(Mailbox("사무국", "tracker@example.org"), Mailbox("김윤지", "kim@example.org"),
+                  "[일자리분과] 시험", "본문", "<p>본문</p>")
+    with MailCatcher(tmp_path / "mail", port=free_port()) as catcher, \
+            smtplib.SMTP(catcher.host, catcher.port) as client:
+        client.sendmail("tracker@example.org", ["kim@example.org"],
+                        to_bytes(make_message(draft, datetime.now(UTC))))
+    [stored] = catcher.files()
+    assert b"Subject: =?utf-8?" in stored.read_bytes()

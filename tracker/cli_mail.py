@@ -1,0 +1,177 @@
+"""The mail commands of `tracker`: send, remind, outbox, worker, mailcatcher.
+
+They call the notifications services and print; no SQL here. Registered by the one import
+at the end of tracker/cli.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from tracker.cli import App, cli, pass_app
+from tracker.errors import UserError
+
+
+@cli.command()
+@click.option("--contact", help="이 담당자에게만 (이름 또는 '부서/이름')")
+@click.option("--department", help="이 부서에만")
+@click.option("--dry-run", is_flag=True, help="보내지 않고 누구에게 무엇이 갈지 보여 줍니다.")
+@pass_app
+def send(app: App, contact: str | None, department: str | None, dry_run: bool) -> None:
+    """아직 요청하지 않은 의견의 회신 요청 메일을 담당자별로 한 통씩 보냅니다.
+
+    이메일이 없는 담당자는 목록으로 알려 주고 건너뜁니다. 메일 서버에 연결할 수 없으면
+    메일은 대기열에 남고, 나중에 `tracker worker`나 `tracker send`가 다시 보냅니다.
+    """
+    from notifications.messages import enqueue_requests
+    from notifications.sender import utc_clock
+
+    scope = app.database.rollback_only() if dry_run else app.transaction()
+    with scope as session:
+        report = enqueue_requests(session, app.settings, utc_clock(), contact=contact,
+                                  department=department, actor="cli")
+    for who, address, count, info in report.enqueued:
+        kind = "참고 안내" if info else "회신 요청"
+        click.echo(f"  {who} <{address}>: 의견 {count}건 ({kind})")
+    for who, count in report.no_email:
+        click.echo(f"  건너뜀: {who} (이메일 없음, 의견 {count}건) → `tracker contacts add`", err=True)
+    if report.no_contact:
+        click.echo(f"  건너뜀: 담당자가 없는 의견 {len(report.no_contact)}건", err=True)
+    if dry_run:
+        click.echo(f"(--dry-run: 메일 {len(report.enqueued)}통을 보내지 않았습니다)")
+        return
+    if not report.enqueued:
+        click.echo("새로 보낼 요청이 없습니다.")
+    _deliver(app)
+
+
+def _deliver(app: App) -> None:
+    from rich.progress import Progress
+
+    from notifications import outbox, sender
+
+    with app.transaction() as session:
+        pending = len(outbox.list_messages(session, "pending", limit=100_000))
+    with Progress(transient=True) as progress:
+        task = progress.add_task("메일 발송", total=pending or None)
+        report = sender.flush(app.database, app.settings,
+                              on_progress=lambda n: progress.advance(task, n))
+    click.echo(f"발송 {report.sent}통, 재시도 대기 {report.retried}통, 실패 {report.failed}통")
+    if report.retried:
+        click.echo(f"메일 서버({app.settings.smtp_host}:{app.settings.smtp_port})에 보내지 못해 "
+                   f"{report.retried}통을 대기열에 두었습니다: {report.last_error}\n"
+                   "서버가 살아나면 `tracker worker` 또는 `tracker send`가 다시 보냅니다.")
+
+
+@cli.command()
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+              help="이 시각(업무 시간대)으로 계산 (기본: 지금). 날짜만 주면 10:00")
+@pass_app
+def remind(app: App, as_of: datetime | None) -> None:
+    """기한 안내·독촉 메일을 지금 한 번 계산해 대기열에 넣고 보냅니다."""
+    from notifications import reminders, sender
+
+    now = _moment(app, as_of)
+    report = reminders.sweep(app.database, app.settings, now)
+    click.echo(f"의견 {report.items}건 확인, 안내 메일 {report.enqueued}통, "
+               f"늦어서 건너뛴 안내 {report.skipped}건, 오류 {report.errors}건")
+    if report.items == 0:
+        click.echo("(업무 시간 밖이거나 보낼 때가 된 의견이 없습니다)")
+    flushed = sender.flush(app.database, app.settings, clock=lambda: now)
+    click.echo(f"발송 {flushed.sent}통, 재시도 대기 {flushed.retried}통, 실패 {flushed.failed}통")
+
+
+def _moment(app: App, as_of: datetime | None) -> datetime:
+    from notifications.sender import utc_clock
+
+    if as_of is None:
+        return utc_clock()
+    zone = ZoneInfo(app.settings.timezone)
+    if as_of.time() == time():
+        as_of = as_of.replace(hour=10)
+    return as_of.replace(tzinfo=zone)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]),
+              help="이 상태만")
+@click.pass_context
+def outbox(ctx: click.Context, status: str | None) -> None:
+    """보낼 메일 대기열(outbox)을 봅니다."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from notifications import outbox as store
+
+    app = ctx.find_object(App)
+    assert app is not None
+    with app.transaction() as session:
+        rows = [(r.id, r.state.value, r.kind, r.recipient, r.attempts, r.subject, r.last_error)
+                for r in store.list_messages(session, status)]
+    if not rows:
+        click.echo("대기열에 메일이 없습니다.")
+    for row_id, state, kind, to, attempts, subject, error in rows:
+        click.echo(f"{row_id:>5} {state:<8} {kind:<9} {to:<30} 시도 {attempts} {subject}")
+        if error and state != "sent":
+            click.echo(f"      오류: {error}")
+
+
+@outbox.command("retry")
+@click.argument("row_id", type=int)
+@pass_app
+def outbox_retry(app: App, row_id: int) -> None:
+    """실패했거나 대기 중인 메일을 지금 다시 보냅니다."""
+    from notifications import outbox as store
+    from notifications import sender
+    from notifications.messages import lifetime
+
+    with app.transaction() as session:
+        row = store.retry_now(session, row_id, sender.utc_clock(), lifetime(app.settings))
+    if row is None:
+        raise UserError(f"메일 {row_id}번이 없거나 이미 보냈거나 보내는 중입니다.")
+    _deliver(app)
+
+
+@cli.command()
+@pass_app
+def worker(app: App) -> None:
+    """기한 안내(5분마다), 메일 발송(30초마다), 주간 요약(월 09:00)을 계속 실행합니다. 웹 없이."""
+    import logging
+
+    from notifications.scheduler import make_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo(f"작업자 시작: 메일 서버 {app.settings.smtp_host}:{app.settings.smtp_port} "
+               "(Ctrl+C로 종료)")
+    try:
+        make_scheduler(app.database, app.settings).start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("작업자 종료")
+
+
+@cli.command()
+@click.option("--port", default=1025, show_default=True, help="받을 포트")
+@click.option("--host", default="127.0.0.1", show_default=True, help="받을 주소")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("mail"), show_default=True, help=".eml 파일을 저장할 폴더")
+def mailcatcher(port: int, host: str, directory: Path) -> None:
+    """개발용 메일 서버: 받은 메일을 보내지 않고 폴더에 .eml 파일로 저장합니다."""
+    import threading
+
+    from notifications.mailcatcher import MailCatcher
+
+    try:
+        catcher = MailCatcher(directory, host, port)
+        catcher.start()
+    except OSError as exc:
+        raise UserError(f"{host}:{port}에서 메일을 받을 수 없습니다: {exc.strerror}") from None
+    click.echo(f"메일 수신 중: {host}:{port} → {directory}/ (Ctrl+C로 종료)")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        catcher.stop()
