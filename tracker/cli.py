@@ -307,8 +307,8 @@ def main() -> None:
     cli(prog_name="tracker")
 
 
-# The mail commands live in their own modules and register on `cli` when imported.
-from tracker import cli_mail  # noqa: E402,F401
+# The mail and web commands live in their own modules and register on `cli` when imported.
+from tracker import cli_mail, cli_web  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

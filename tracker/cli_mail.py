@@ -139,11 +139,10 @@ def outbox_retry(app: App, row_id: int) -> None:
 @pass_app
 def worker(app: App) -> None:
     """기한 안내(5분마다), 메일 발송(30초마다), 주간 요약(월 09:00)을 계속 실행합니다. 웹 없이."""
-    import logging
-
     from notifications.scheduler import make_scheduler
+    from tracker.logs import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     click.echo(f"작업자 시작: 메일 서버 {app.settings.smtp_host}:{app.settings.smtp_port} "
                "(Ctrl+C로 종료)")
     try:

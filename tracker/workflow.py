@@ -6,7 +6,7 @@ and the scheduler all change items through these functions.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,13 +72,17 @@ def submit_response(
     reason: str | None = None,
     planned_on: date | None = None,
     draft: bool = False,
+    now: datetime | None = None,
 ) -> Response:
-    """Store a new revision of the item's follow-up; a submitted one marks the item answered."""
+    """Store a new revision of the item's follow-up; a submitted one marks the item answered.
+
+    `now` (default: the current time) is when the revision was written."""
     item = get_item(session, item_id)
     _check_response(item, text, kind, reason)
     response = Response(
         item_id=item.id, revision=len(item.responses) + 1, text=text.strip(), kind=kind,
         reason=reason, planned_on=planned_on, submitted=not draft, author=author,
+        created_at=now or utcnow(),
     )
     session.add(response)
     item.responses.append(response)
@@ -100,13 +104,13 @@ def _check_response(item: Item, text: str, kind: str | None, reason: str | None)
         raise UserError("'반영곤란'은 사유를 적어야 합니다.")
 
 
-def accept(session: Session, item_id: int, actor: str) -> Item:
-    """Accept the item's latest submitted response; the item is done."""
+def accept(session: Session, item_id: int, actor: str, now: datetime | None = None) -> Item:
+    """Accept the item's latest submitted response; the item is done (at `now`, default: now)."""
     item = get_item(session, item_id)
     latest = next((r for r in reversed(item.responses) if r.submitted), None)
     if latest is None:
         raise UserError(f"의견 {item_id}번에는 아직 회신이 없어 완료 처리할 수 없습니다.")
-    latest.accepted_at = utcnow()
+    latest.accepted_at = now or utcnow()
     item.status = ItemStatus.ACCEPTED
     audit.record(session, actor, "accepted", item_id=item.id, revision=latest.revision)
     return item

@@ -1,0 +1,174 @@
+"""The whole flow in a real browser (Debian's Chromium through Playwright): requests sent to a
+loopback SMTP catcher, the reply link taken from the e-mail, a follow-up submitted, accepted
+in the console, then seen in the exported table and gone from the chair's overdue list.
+Screenshots go to tests/artifacts/; axe-core finds no serious or critical violation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web_factory import PASSWORD, Clock, add_user, give_emails
+from tracker.config import Settings
+from tracker.database import Database
+from tracker.web.app import create_app
+from tracker.web.context import WebOptions
+from tracker.web.devmail import read_mail
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# After the 2022-02-23 due date of most sample items: they are overdue.
+CURRENT_TIME = datetime(2022, 3, 2, 1, 0, tzinfo=UTC)
+OPINION = "해당 직종 및 업무 숙달과"  # 1-1's first opinion, 김윤지's
+FOLLOW_UP = "2022년 하반기부터 참여 기간을 최대 23개월로 늘려 운영함"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+
+
+def free_port() -> int:
+    from tracker.cli_web import free_port as pick
+
+    return pick()
+
+
+@pytest.fixture
+def server(imported: Database, tmp_path: Path) -> Iterator[tuple[str, Settings, Any]]:
+    """The app served by uvicorn on 127.0.0.1, and a mail catcher (aiosmtpd) on loopback."""
+    import uvicorn
+
+    from notifications.mailcatcher import MailCatcher
+
+    give_emails(imported)
+    add_user(imported, "sec", "secretariat")  # the secretariat: sends, accepts
+    add_user(imported, "chair", "chair")  # the chair: reads the overdue list
+    catcher = MailCatcher(tmp_path / "mail", port=free_port())
+    port = free_port()
+    settings = replace(Settings(), base_url=f"http://127.0.0.1:{port}", smtp_host="127.0.0.1",
+                       smtp_port=catcher.port, secretariat_email="sec@example.org",
+                       mail_from="tracker@example.org")
+    app = create_app(settings, imported, Clock(CURRENT_TIME),
+                     WebOptions(secret_key="browser-test", dev_mail_dir=catcher.directory))
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
+                                       log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    with catcher:
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not uv.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert uv.started, "uvicorn did not start"
+        yield settings.base_url, settings, catcher
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def no_serious_violations(page: Any, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in violations
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"{name}: {serious}"
+
+
+def login(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.get_by_label("사용자 이름").fill(username)
+    page.get_by_label("암호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.wait_for_load_state()
+
+
+def test_reply_accept_and_chair_view(server: tuple[str, Settings, Any], browser: Any,
+                                     imported: Database) -> None:
+    from notifications import sender
+
+    base, settings, catcher = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    secretariat = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    console = secretariat.new_page()
+
+    # The secretariat sends the requests; the outbox goes to the loopback SMTP catcher.
+    login(console, base, "sec")
+    no_serious_violations(console, "console")
+    console.get_by_role("button", name="요청 메일 보내기").click()
+    assert "발송 대기열에 넣었습니다" in console.content()
+    # (In a thread of its own: Playwright's sync API holds this thread's event loop.)
+    reports: list[Any] = []
+    flushing = threading.Thread(target=lambda: reports.append(
+        sender.flush(imported, settings, clock=lambda: CURRENT_TIME)))
+    flushing.start()
+    flushing.join(timeout=60)
+    assert reports and reports[0].sent >= 7
+    mails = [read_mail(p) for p in catcher.files()]
+    [mail] = [m for m in mails if "contact1@" in m.to]  # 김윤지 is contact 1
+    [link] = [u for u in mail.links if "/r/" in u]
+
+    # The department opens the link (no cookies, a fresh browser context) and replies.
+    department = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    reply = department.new_page()
+    reply.goto(link)
+    assert OPINION in reply.content()
+    no_serious_violations(reply, "reply page")
+    reply.screenshot(path=str(ARTIFACTS / "reply-desktop.png"), full_page=True)
+    first = reply.locator("section.item").first
+    first.get_by_label("후속조치 내용").fill(FOLLOW_UP)
+    first.get_by_label("반영", exact=True).check()
+    first.get_by_label("완료 예정일").fill("2022-07-01")
+    first.get_by_role("button", name="제출").click()
+    assert "회신을 제출했습니다" in reply.content() and FOLLOW_UP in reply.content()
+    no_serious_violations(reply, "reply confirmation")
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR",
+                                device_scale_factor=2, is_mobile=True, has_touch=True)
+    small = phone.new_page()
+    small.goto(link)
+    small.screenshot(path=str(ARTIFACTS / "reply-phone.png"), full_page=False)
+    no_serious_violations(small, "reply page on a phone")
+
+    # The secretariat accepts the reply.
+    console.goto(f"{base}/console?status=answered")
+    console.get_by_role("link", name="2", exact=True).click()
+    assert FOLLOW_UP in console.content()
+    console.get_by_role("button", name="완료 처리").click()
+    assert "완료 처리했습니다" in console.content()
+
+    # The chair: the item is gone from the overdue list, and in the exported table.
+    chair_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    chair = chair_context.new_page()
+    login(chair, base, "chair")
+    chair.goto(f"{base}/chair")
+    overdue = chair.locator("#overdue").inner_text()
+    assert "관광과" in overdue and OPINION not in overdue
+    assert "타 지역의 경우" in overdue  # 1-1's other opinion, not answered, still overdue
+    no_serious_violations(chair, "chair's view")
+    chair.screenshot(path=str(ARTIFACTS / "chair.png"), full_page=True)
+    exported = chair_context.request.get(f"{base}/chair/export.csv")
+    rows = list(csv.reader(io.StringIO(exported.body().decode("utf-8-sig"))))
+    header = next(i for i, row in enumerate(rows) if "사업부서 의견(후속조치)" in row)
+    column = rows[header].index("사업부서 의견(후속조치)")
+    assert any(FOLLOW_UP in row[column] for row in rows[header + 1:] if len(row) > column)
+    for context in (secretariat, department, phone, chair_context):
+        context.close()

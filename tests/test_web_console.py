@@ -1,0 +1,257 @@
+"""The secretariat's console and the chair's view: log-in, roles, CSRF, edits, requests,
+accept and return, the outbox, the overdue list, statistics and the exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from db.models import Item, ItemStatus, OutboxMessage
+from tests.web_factory import (
+    CURRENT_TIME,
+    Clock,
+    add_user,
+    csrf_of,
+    give_emails,
+    issue,
+    item_ids,
+    login,
+    make_client,
+    snapshot,
+)
+from tracker import workflow
+from tracker.database import Database
+from tracker.web.chair import bar_chart, by_department
+
+ITEM = 2  # 1-1, 김윤지 (일자리정책과)
+
+
+@pytest.fixture
+def app_db(imported: Database) -> Database:
+    """The sample with e-mail addresses and three users: one per role."""
+    give_emails(imported)
+    add_user(imported, "sec", "secretariat")  # the secretariat: edits
+    add_user(imported, "chair", "chair")  # the chair: reads only
+    add_user(imported, "admin", "admin")  # an administrator: edits
+    return imported
+
+
+def logged_in(db: Database, username: str) -> TestClient:
+    client = make_client(db)
+    login(client, username)
+    return client
+
+
+def item_of(db: Database, item_id: int) -> Item:
+    with db.transaction() as session:
+        item = session.get(Item, item_id)
+        assert item is not None
+        return item
+
+
+def answer(db: Database, item_id: int, text: str = "추경 반영") -> None:
+    with db.transaction() as session:
+        workflow.submit_response(session, item_id, text, "김윤지", kind="반영")
+
+
+@pytest.mark.parametrize("path", ["/console", f"/console/items/{ITEM}", "/console/outbox",
+                                  "/chair", "/chair/export.csv"])
+def test_console_refuses_anonymous_users(app_db: Database, path: str) -> None:
+    page = make_client(app_db).get(path)
+    assert page.status_code == 303 and page.headers["location"].startswith("/console/login")
+
+
+@pytest.mark.parametrize("path", [f"/console/items/{ITEM}/due", f"/console/items/{ITEM}/accept",
+                                  "/console/requests"])
+def test_anonymous_posts_are_forbidden(app_db: Database, path: str) -> None:
+    before = snapshot(app_db)
+    assert make_client(app_db).post(path, data={"due": "2022-05-01"}).status_code == 403
+    assert snapshot(app_db) == before
+
+
+def test_wrong_password_is_refused(app_db: Database) -> None:
+    client = make_client(app_db)
+    form = client.get("/console/login")
+    page = client.post("/console/login", data={"username": "sec", "password": "wrong password",
+                                               "csrf": csrf_of(form.text)})
+    assert page.status_code == 400 and "맞지 않습니다" in page.text
+    assert client.get("/console").status_code == 303
+
+
+def test_login_without_csrf_does_not_log_in(app_db: Database) -> None:
+    client = make_client(app_db)
+    client.get("/console/login")
+    client.post("/console/login", data={"username": "sec", "password": "correct horse battery"})
+    assert client.get("/console").status_code == 303
+
+
+def test_session_cookie_is_httponly_lax_and_secure(app_db: Database) -> None:
+    client = make_client(app_db)
+    form = client.get("/console/login")
+    done = client.post("/console/login", data={"username": "sec",
+                                               "password": "correct horse battery",
+                                               "csrf": csrf_of(form.text)})
+    cookie = done.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
+
+
+def test_items_table_with_filters(app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    everything = client.get("/console")
+    assert everything.status_code == 200 and "14건" in everything.text
+    tourism = client.get("/console", params={"department": "관광과"})
+    assert "2건" in tourism.text and "전문인력 양성을 위해" in tourism.text
+    assert "해당 직종" not in tourism.text
+    assert "0건" in client.get("/console", params={"status": "accepted"}).text
+    assert "0건" in client.get("/console", params={"overdue": "1"}).text  # due 02-23, now 02-01
+
+
+def test_secretariat_edits_due_date_contact_and_needs_reply(app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
+    done = client.post(f"/console/items/{ITEM}/due", data={"csrf": csrf, "due": "2022-04-30"})
+    assert done.status_code == 303
+    assert item_of(app_db, ITEM).due_date.isoformat() == "2022-04-30"
+    client.post(f"/console/items/{ITEM}/contact", data={"csrf": csrf, "contact": "관광과/장보영"})
+    assert item_of(app_db, ITEM).contact_id == item_of(app_db, 4).contact_id
+    client.post(f"/console/items/{ITEM}/needs-reply", data={"csrf": csrf, "needs_reply": "0"})
+    assert item_of(app_db, ITEM).needs_reply is False
+    page = client.get(f"/console/items/{ITEM}")
+    assert "기한 변경" in page.text and "담당자 변경" in page.text  # the audit log
+
+
+def test_bad_input_shows_the_error(app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
+    page = client.post(f"/console/items/{ITEM}/due", data={"csrf": csrf, "due": "내일"})
+    assert page.status_code == 400 and "2022-03-31처럼" in page.text
+    page = client.post(f"/console/items/{ITEM}/accept", data={"csrf": csrf})
+    assert page.status_code == 400 and "아직 회신이 없어" in page.text
+
+
+def test_console_post_without_csrf_is_refused(app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    before = snapshot(app_db)
+    for csrf in ("", "0" * 64):
+        page = client.post(f"/console/items/{ITEM}/due", data={"csrf": csrf, "due": "2022-04-30"})
+        assert page.status_code == 403
+    assert snapshot(app_db) == before
+
+
+def test_the_chair_can_view_but_not_edit(app_db: Database) -> None:
+    client = logged_in(app_db, "chair")
+    assert client.get("/console").status_code == 200
+    page = client.get(f"/console/items/{ITEM}")
+    assert page.status_code == 200 and "기한 바꾸기" not in page.text
+    answer(app_db, ITEM)
+    before = snapshot(app_db)
+    csrf = csrf_of(page.text)  # the log-out form's token: valid, but the role is not
+    for path, data in [(f"/console/items/{ITEM}/due", {"due": "2022-04-30"}),
+                       (f"/console/items/{ITEM}/accept", {}),
+                       (f"/console/items/{ITEM}/return", {"comment": "보완"}),
+                       (f"/console/items/{ITEM}/contact", {"contact": "관광과/장보영"}),
+                       ("/console/requests", {})]:
+        assert client.post(path, data={"csrf": csrf, **data}).status_code == 403
+    assert snapshot(app_db) == before
+
+
+def test_send_requests_enqueues_mail_and_reports_skipped(app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    csrf = csrf_of(client.get("/console").text)
+    page = client.post("/console/requests", data={"csrf": csrf, "department": "관광과"})
+    assert page.status_code == 200 and "1통" in page.text
+    assert item_of(app_db, 4).status == ItemStatus.REQUESTED
+    assert item_of(app_db, ITEM).status == ItemStatus.NEW
+    with app_db.transaction() as session:
+        rows = list(session.scalars(select(OutboxMessage)))
+    assert [r.kind for r in rows] == ["request"]
+    outbox = client.get("/console/outbox")
+    assert "contact" in outbox.text and "대기" in outbox.text
+
+
+def test_accept_and_return(app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    [first, second] = item_ids(app_db, "김윤지")
+    answer(app_db, first)
+    answer(app_db, second)
+    csrf = csrf_of(client.get(f"/console/items/{first}").text)
+    assert client.post(f"/console/items/{first}/accept", data={"csrf": csrf}).status_code == 303
+    assert item_of(app_db, first).status == ItemStatus.ACCEPTED
+    returned = client.post(f"/console/items/{second}/return",
+                           data={"csrf": csrf, "comment": "성과지표를 함께 적어 주세요"})
+    assert returned.status_code == 303
+    assert item_of(app_db, second).status == ItemStatus.RETURNED
+    with app_db.transaction() as session:
+        kinds = [r.kind for r in session.scalars(select(OutboxMessage))]
+    assert kinds == ["returned"]
+    assert "보완 요청을 보냈습니다" in client.get(returned.headers["location"]).text
+
+
+def test_admin_can_edit(app_db: Database) -> None:
+    client = logged_in(app_db, "admin")
+    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
+    assert client.post(f"/console/items/{ITEM}/due",
+                       data={"csrf": csrf, "due": "2022-05-01"}).status_code == 303
+
+
+def test_logout_ends_the_session(app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    csrf = csrf_of(client.get("/console").text)
+    assert client.post("/console/logout", data={"csrf": csrf}).status_code == 303
+    assert client.get("/console").status_code == 303
+
+
+def test_open_redirect_is_refused(app_db: Database) -> None:
+    client = make_client(app_db)
+    form = client.get("/console/login")
+    done = client.post("/console/login", data={
+        "username": "sec", "password": "correct horse battery", "csrf": csrf_of(form.text),
+        "next": "//evil.example.com/"})
+    assert done.headers["location"] == "/console"
+
+
+def test_chair_view_overdue_stats_and_table(app_db: Database) -> None:
+    secretariat = logged_in(app_db, "sec")
+    secretariat.post("/console/requests", data={"csrf": csrf_of(secretariat.get("/console").text)})
+    token = issue(app_db, "김윤지")
+    reply = make_client(app_db)
+    [item_id, _] = item_ids(app_db, "김윤지")
+    reply.post(f"/r/{token}/items/{item_id}", data={
+        "csrf": csrf_of(reply.get(f"/r/{token}").text), "text": "추경 반영 완료", "kind": "반영"})
+    late = make_client(app_db, clock=Clock(CURRENT_TIME.replace(month=3)))
+    login(late, "chair")
+    page = late.get("/chair")
+    assert page.status_code == 200
+    assert "기한이 지난 의견" in page.text and "관광과" in page.text
+    assert "일" in page.text and "<svg" in page.text and "부서별 회신율" in page.text
+    assert "추경 반영 완료" in page.text  # the filled table's follow-up column
+    assert "<script" not in page.text
+
+
+def test_exports_download(app_db: Database) -> None:
+    client = logged_in(app_db, "chair")
+    answer(app_db, ITEM, "엑셀에 나올 회신")
+    xlsx = client.get("/chair/export.xlsx")
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    assert any("엑셀에 나올 회신" in str(c.value) for row in sheet.iter_rows() for c in row)
+    rows = list(csv.reader(io.StringIO(client.get("/chair/export.csv").content.decode("utf-8-sig"))))
+    assert any("사업부서 의견(후속조치)" in row for row in rows)
+    html = client.get("/chair/export.html")
+    assert "엑셀에 나올 회신" in html.text and "script-src" not in html.headers[
+        "content-security-policy"]
+    assert client.get("/chair/export.pdf").status_code == 404
+
+
+def test_bar_chart_scales_and_groups_keep_order() -> None:
+    chart = bar_chart("t", [("가", 1.0, "100%"), ("나", 0.5, "50%"), ("다", None, "-")], 1.0)
+    assert [b.width for b in chart.bars] == [300, 150, 0]
+    assert chart.height == 20 + 3 * 30
+    assert bar_chart("t", [("가", 3.0, "3")], 0).bars[0].width == 0
+    assert by_department([]) == []

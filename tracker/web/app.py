@@ -1,0 +1,92 @@
+"""`create_app`: the FastAPI app of the reply links, the console, the chair's view and,
+in development, the caught mail. Everything it needs is passed in (settings, database,
+clock, options), so tests build one per case and control time."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from importlib.resources import files
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from db.models import utcnow
+from tracker.config import Settings
+from tracker.database import Database
+from tracker.web import chair, console, devmail, reply, sessions
+from tracker.web.context import WebContext, WebOptions, web
+from tracker.web.rendering import make_environment, page
+from tracker.web.security import AccessLog, FailureLimiter, SecurityHeaders
+
+log = logging.getLogger(__name__)
+STYLESHEET = "site.css"
+
+
+def create_app(settings: Settings, database: Database, clock: Callable[[], datetime] = utcnow,
+               options: WebOptions | None = None) -> FastAPI:
+    """The web app for `settings` and `database`; `clock` gives the current UTC time."""
+    options = options or WebOptions()
+    app = FastAPI(title="tracker", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.web = _context(settings, database, clock, options)
+    for router in (reply.router, sessions.router, console.router, chair.router):
+        app.include_router(router)
+    if options.dev_mail_dir is not None:
+        app.include_router(devmail.router)
+    app.add_api_route("/", home, methods=["GET", "HEAD"])
+    app.add_api_route(f"/static/{STYLESHEET}", stylesheet, methods=["GET", "HEAD"])
+    _handle_errors(app)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
+    return app
+
+
+def _context(settings: Settings, database: Database, clock: Callable[[], datetime],
+             options: WebOptions) -> WebContext:
+    if not options.secret_key:
+        log.warning("secret key not set: sessions and forms last until this process ends")
+    secret = (options.secret_key or secrets.token_hex(32)).encode()
+    return WebContext(
+        settings=settings, database=database, clock=clock, options=options, secret=secret,
+        env=make_environment(settings.timezone),
+        token_limiter=FailureLimiter(options.bad_token_limit, options.bad_token_window, clock),
+        login_limiter=FailureLimiter(options.login_failure_limit, 60.0, clock),
+    )
+
+
+def home(request: Request) -> Response:
+    """The front page points to the console."""
+    return RedirectResponse("/console", status_code=303)
+
+
+def stylesheet(request: Request) -> Response:
+    """The one stylesheet of every page (no inline styles: the CSP forbids them)."""
+    css = files("templates").joinpath("web", STYLESHEET).read_text(encoding="utf-8")
+    return Response(css, media_type="text/css; charset=utf-8")
+
+
+def _handle_errors(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        context = web(request)
+        if exc.status_code == 405:
+            return page(context.env, "error.html", 405, title="허용되지 않는 요청입니다",
+                        message="주소를 다시 확인해 주세요.")
+        return reply.not_found(context)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return reply.not_found(web(request))
+
+    @app.exception_handler(sessions.LoginRequired)
+    def login_required(request: Request, exc: sessions.LoginRequired) -> Response:
+        return sessions.login_redirect(exc.path)
+
+    @app.exception_handler(sessions.Forbidden)
+    def forbidden(request: Request, exc: sessions.Forbidden) -> Response:
+        return page(web(request).env, "error.html", 403, title="권한이 없습니다",
+                    message="이 작업은 사무국 계정만 할 수 있습니다. 로그인 상태를 확인해 주세요.")

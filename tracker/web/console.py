@@ -1,0 +1,169 @@
+"""The secretariat's console `/console`: items with filters, one item's page (edit, accept,
+return, history), sending requests, and the outbox. The chair may read it, not change it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from db.models import ItemStatus
+from notifications.messages import enqueue_requests, enqueue_returned
+from tracker import contacts, queries, review, workflow
+from tracker.errors import UserError
+from tracker.queries import STATUS_LABELS
+from tracker.web.context import web
+from tracker.web.rendering import page
+from tracker.web.sessions import ConsoleUser, editor, viewer
+
+router = APIRouter()
+Viewer = Annotated[ConsoleUser, Depends(viewer)]
+Editor = Annotated[ConsoleUser, Depends(editor)]
+
+# Messages after a change, chosen by key so nothing the visitor typed is reflected.
+DONE = {
+    "due": "기한을 바꿨습니다.",
+    "contact": "담당자를 바꿨습니다.",
+    "needs_reply": "회신 필요 여부를 바꿨습니다.",
+    "accepted": "회신을 완료 처리했습니다.",
+    "returned": "보완 요청을 보냈습니다.",
+}
+
+
+@router.get("/console")
+def items(request: Request, user: Viewer, meeting: str = "", department: str = "",
+          status: str = "", overdue: str = "", done: str = "") -> Response:
+    """The items table, filtered by meeting, department, status and overdue."""
+    context = web(request)
+    filters = {"meeting": meeting, "department": department, "status": status,
+               "overdue": overdue}
+    with context.database.rollback_only() as session:
+        rows = queries.list_items(
+            session, department=department or None,
+            status=status if status in {s.value for s in ItemStatus} else None,
+            meeting_id=int(meeting) if meeting.isdigit() else None,
+            overdue_as_of=context.today() if overdue else None)
+        choices = {"meetings": review.meetings(session),
+                   "departments": queries.department_names(session)}
+    return page(context.env, "console_items.html", user=user, rows=rows, filters=filters,
+                choices=choices, statuses=STATUS_LABELS, today=context.today(),
+                done=DONE.get(done), title="의견 목록")
+
+
+@router.get("/console/items/{item_id}")
+def item(request: Request, item_id: int, user: Viewer, done: str = "") -> Response:
+    """One item: opinion, every revision of the reply, edit forms and the audit log."""
+    return _item_page(request, item_id, user, DONE.get(done), None)
+
+
+def _item_page(request: Request, item_id: int, user: ConsoleUser, done: str | None,
+               error: str | None, status: int = 200) -> Response:
+    context = web(request)
+    with context.database.rollback_only() as session:
+        try:
+            shown = queries.view(queries.get_item(session, item_id), context.today())
+        except UserError:
+            return page(context.env, "error.html", 404, title="페이지를 찾을 수 없습니다",
+                        message="주소를 다시 확인해 주세요.")
+        revisions = review.item_revisions(session, item_id)
+        history = review.item_history(session, item_id)
+        people = contacts.list_contacts(session)
+        reminder = review.reminders(session, [item_id]).get(item_id)
+    return page(context.env, "console_item.html", status, user=user, item=shown,
+                revisions=revisions, history=history, people=people, reminder=reminder,
+                done=done, error=error, title=f"의견 {item_id}")
+
+
+@router.post("/console/items/{item_id}/due")
+def change_due(request: Request, item_id: int, user: Editor,
+               due: Annotated[str, Form()] = "") -> Response:
+    """Set the item's due date by hand."""
+    def change(session: Session) -> None:
+        try:
+            day = date.fromisoformat(due)
+        except ValueError:
+            raise UserError("기한은 2022-03-31처럼 적어 주세요.") from None
+        workflow.set_due_date(session, item_id, day, user.username)
+
+    return _change(request, item_id, user, "due", change)
+
+
+@router.post("/console/items/{item_id}/contact")
+def change_contact(request: Request, item_id: int, user: Editor,
+                   contact: Annotated[str, Form()] = "") -> Response:
+    """Assign the item to another contact ("부서/이름")."""
+    return _change(request, item_id, user, "contact",
+                   lambda s: workflow.set_contact(s, item_id, contact, user.username))
+
+
+@router.post("/console/items/{item_id}/needs-reply")
+def change_needs_reply(request: Request, item_id: int, user: Editor,
+                       needs_reply: Annotated[str, Form()] = "") -> Response:
+    """Mark whether the item needs a reply."""
+    return _change(request, item_id, user, "needs_reply",
+                   lambda s: workflow.set_needs_reply(s, item_id, needs_reply == "1",
+                                                      user.username))
+
+
+@router.post("/console/items/{item_id}/accept")
+def accept(request: Request, item_id: int, user: Editor) -> Response:
+    """Accept the latest submitted reply."""
+    return _change(request, item_id, user, "accepted",
+                   lambda s: workflow.accept(s, item_id, user.username,
+                                             now=web(request).now()))
+
+
+@router.post("/console/items/{item_id}/return")
+def return_for_revision(request: Request, item_id: int, user: Editor,
+                        comment: Annotated[str, Form()] = "") -> Response:
+    """Return the reply for revision with a comment; the contact is e-mailed."""
+    context = web(request)
+
+    def change(session: Session) -> None:
+        workflow.return_for_revision(session, item_id, comment, user.username)
+        enqueue_returned(session, context.settings, item_id, comment.strip(), context.now())
+
+    return _change(request, item_id, user, "returned", change)
+
+
+@router.post("/console/requests")
+def send_requests(request: Request, user: Editor,
+                  department: Annotated[str, Form()] = "",
+                  contact: Annotated[str, Form()] = "") -> Response:
+    """Send reply requests for items not yet requested: every department, one department,
+    or one contact; shows what was enqueued and who was skipped (no e-mail address)."""
+    context = web(request)
+    try:
+        with context.database.transaction() as session:
+            report = enqueue_requests(session, context.settings, context.now(),
+                                      contact=contact or None, department=department or None)
+    except UserError as error:
+        return page(context.env, "error.html", 400, user=user, title="요청을 보낼 수 없습니다",
+                    message=str(error))
+    return page(context.env, "console_requests.html", user=user, report=report,
+                department=department, title="회신 요청 결과")
+
+
+@router.get("/console/outbox")
+def outbox(request: Request, user: Viewer, failed: str = "") -> Response:
+    """Outgoing e-mails, newest first; failed=1 shows only the failures."""
+    context = web(request)
+    with context.database.rollback_only() as session:
+        rows = review.outbox(session, failed_only=bool(failed))
+    return page(context.env, "console_outbox.html", user=user, rows=rows, failed=bool(failed),
+                title="발송함")
+
+
+def _change(request: Request, item_id: int, user: ConsoleUser, done: str,
+            change: Callable[[Session], object]) -> Response:
+    context = web(request)
+    try:
+        with context.database.transaction() as session:
+            change(session)
+    except UserError as error:
+        return _item_page(request, item_id, user, None, str(error), status=400)
+    return RedirectResponse(f"/console/items/{item_id}?done={done}", status_code=303)

@@ -1,0 +1,66 @@
+"""What every route needs: settings, database, clock, secret, templates and the limiters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from jinja2 import Environment
+
+from tracker.config import Settings
+from tracker.database import Database
+from tracker.web.security import FailureLimiter
+
+
+@dataclass(frozen=True)
+class WebOptions:
+    """Settings of the web app that are not tracker settings."""
+
+    secret_key: str = ""  # signs sessions and CSRF tokens; empty: random per process
+    dev_mail_dir: Path | None = None  # the mail catcher's directory: enables /dev/mail
+    bad_token_limit: int = 1000  # failed reply-token look-ups per address …
+    bad_token_window: float = 60.0  # … in this many seconds, then 429
+    login_failure_limit: int = 20  # failed logins per address per window, then 429
+    session_hours: int = 12  # a console session lasts this long
+
+
+@dataclass
+class WebContext:
+    """The app's shared state, stored on `app.state.web`."""
+
+    settings: Settings
+    database: Database
+    clock: Callable[[], datetime]
+    options: WebOptions
+    secret: bytes
+    env: Environment
+    token_limiter: FailureLimiter
+    login_limiter: FailureLimiter
+
+    def now(self) -> datetime:
+        """The current time (UTC, from the injected clock)."""
+        return self.clock()
+
+    def today(self) -> date:
+        """Today in the configured time zone."""
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry Secure: when the public address is https."""
+        return self.settings.base_url.startswith("https://")
+
+
+def web(request: Request) -> WebContext:
+    """The WebContext of the app serving `request`."""
+    context: WebContext = request.app.state.web
+    return context
+
+
+def client_address(request: Request) -> str:
+    """The client's address (uvicorn's proxy-headers support sets it behind a trusted proxy)."""
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,78 @@
+"""Rendering the server-side pages: the shared Jinja2 environment plus the web's filters."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment
+from markupsafe import Markup, escape
+
+from db.models import ItemStatus
+from templates import environment
+from tracker.queries import STATUS_LABELS
+from tracker.workflow import RESPONSE_KINDS
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def make_environment(zone: str) -> Environment:
+    """An overlay of the shared environment with filters for dates in `zone` and linkified text.
+
+    The overlay gets its own filters, globals and template cache, so the shared
+    environment (used by exports and e-mails) is left as it was.
+    """
+    env = environment().overlay(cache_size=400)
+    env.filters = dict(env.filters)
+    env.globals = dict(env.globals)
+    tz = ZoneInfo(zone)
+    env.filters["when"] = lambda moment: format_moment(moment, tz)
+    env.filters["day"] = format_day
+    env.filters["status_label"] = status_label
+    env.filters["linkify"] = linkify
+    env.globals["response_kinds"] = RESPONSE_KINDS
+    return env
+
+
+def format_moment(moment: datetime | None, tz: ZoneInfo) -> str:
+    """"2022-01-15 10:30" in the configured zone; "-" for None (naive values are UTC)."""
+    if moment is None:
+        return "-"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def format_day(day: date | None) -> str:
+    """"2022-01-15", or "-" for None."""
+    return day.isoformat() if day else "-"
+
+
+def status_label(value: str) -> str:
+    """The Korean label of an item status value ("requested" → "회신 대기")."""
+    try:
+        return STATUS_LABELS[ItemStatus(value)]
+    except ValueError:
+        return value
+
+
+def linkify(text: str) -> Markup:
+    """`text` escaped, with each http(s) address turned into a link."""
+    parts: list[str] = []
+    last = 0
+    for match in _URL.finditer(text):
+        parts.append(str(escape(text[last:match.start()])))
+        url = escape(match.group(0))
+        parts.append(f'<a href="{url}">{url}</a>')
+        last = match.end()
+    parts.append(str(escape(text[last:])))
+    return Markup("".join(parts))
+
+
+def page(env: Environment, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The template `web/{name}` rendered with `context`, as an HTML response."""
+    html = env.get_template(f"web/{name}").render(**context)
+    return HTMLResponse(html, status_code=status)
