@@ -34,6 +34,7 @@ from notifications.policy import Occasion, ReminderPolicy, first_reminder_at
 from templates import environment
 from tracker import audit, links
 from tracker.config import Settings
+from tracker.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,44 @@ def _mark_requested(session: Session, settings: Settings, items: list[Item], now
         audit.record(session, actor, "requested", item_id=item.id,
                      outbox_id=row.id if row else None, to=item.contact.email if item.contact
                      else None, needs_reply=item.needs_reply)
+
+
+def enqueue_resend(session: Session, settings: Settings, item_id: int, now: datetime,
+                   actor: str = ACTOR) -> str:
+    """Send the item's contact a new request for all their open, reply-needed items of that
+    meeting, with a new reply link (the earlier links stop working). Items not yet requested
+    become REQUESTED. Returns the address written to; UserError when there is nobody to write
+    to or nothing left to ask."""
+    item = session.get(Item, item_id)
+    if item is None:
+        raise UserError(f"의견 {item_id}번이 없습니다.")
+    contact = item.contact
+    if contact is None or not contact.email:
+        raise UserError("담당자나 담당자 이메일이 없어 보낼 수 없습니다. 담당자를 먼저 정해 주세요.")
+    items = _open_items(session, contact.id, item.meeting_id)
+    if not items:
+        raise UserError("다시 보낼 것이 없습니다: 이 담당자의 의견은 모두 완료되었거나 회신이 필요 없습니다.")
+    context = _context(session, contact, items, settings)
+    context |= _link_context(session, settings, contact.id, item.meeting_id, now)
+    row = _enqueue(session, settings, key=f"resend:{contact.id}:{item.meeting_id}:{now.isoformat()}",
+                   kind="request", to=Mailbox(contact.name, contact.email),
+                   rendered=render("request", **context), now=now,
+                   item_ids=[i.id for i in items], contact_id=contact.id)
+    _mark_requested(session, settings, [i for i in items if i.status == ItemStatus.NEW], now,
+                    actor, row)
+    for open_item in items:
+        audit.record(session, actor, "request_resent", item_id=open_item.id, to=contact.email,
+                     outbox_id=row.id if row else None)
+    return contact.email
+
+
+def _open_items(session: Session, contact_id: int, meeting_id: int) -> list[Item]:
+    query = (select(Item).where(Item.contact_id == contact_id, Item.meeting_id == meeting_id,
+                                Item.needs_reply.is_(True), Item.status != ItemStatus.ACCEPTED)
+             .options(joinedload(Item.program), joinedload(Item.meeting)
+                      .joinedload(Meeting.committee))
+             .order_by(Item.id))
+    return list(session.scalars(query).unique())
 
 
 # ---------------------------------------------------------------- reminders

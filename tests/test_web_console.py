@@ -4,7 +4,10 @@ accept and return, the outbox, the overdue list, statistics and the exports."""
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -255,3 +258,45 @@ def test_bar_chart_scales_and_groups_keep_order() -> None:
     assert chart.height == 20 + 3 * 30
     assert bar_chart("t", [("가", 3.0, "3")], 0).bars[0].width == 0
     assert by_department([]) == []
+
+
+def test_resend_issues_a_new_link_and_the_old_one_stops_working(app_db: Database) -> None:
+    old_token = issue(app_db, "김윤지")
+    client = logged_in(app_db, "sec")
+    assert client.get(f"/r/{old_token}").status_code == 200
+    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
+    done = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf})
+    assert done.status_code == 303
+    assert "이전 링크는 더 이상 쓸 수 없습니다" in client.get(done.headers["location"]).text
+    assert client.get(f"/r/{old_token}").status_code == 410
+    with app_db.transaction() as session:
+        [mail] = list(session.scalars(select(OutboxMessage)))
+    assert mail.kind == "request" and mail.recipient.endswith("@example.org")
+    body = email.message_from_bytes(mail.message, policy=email.policy.default)
+    text = body.get_body(preferencelist=("plain",))
+    assert text is not None
+    new_link = re.search(r"https://tracker\.example\.org(/r/[A-Za-z0-9_-]+)", text.get_content())
+    assert new_link is not None
+    assert client.get(new_link.group(1)).status_code == 200
+    assert item_of(app_db, ITEM).status == ItemStatus.REQUESTED
+
+
+def test_revoke_stops_the_link_and_the_chair_cannot(app_db: Database) -> None:
+    token = issue(app_db, "김윤지")
+    chair = logged_in(app_db, "chair")
+    chair_csrf = csrf_of(chair.get(f"/console/items/{ITEM}").text)
+    assert chair.post(f"/console/items/{ITEM}/revoke", data={"csrf": chair_csrf}).status_code == 403
+    assert make_client(app_db).get(f"/r/{token}").status_code == 200
+    client = logged_in(app_db, "sec")
+    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
+    assert client.post(f"/console/items/{ITEM}/revoke", data={"csrf": csrf}).status_code == 303
+    assert make_client(app_db).get(f"/r/{token}").status_code == 410
+
+
+def test_resend_without_address_says_why(imported: Database) -> None:
+    add_user(imported, "sec", "secretariat")
+    client = make_client(imported)
+    login(client, "sec")
+    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
+    page = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf})
+    assert page.status_code == 400 and "이메일이 없어" in page.text

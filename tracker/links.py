@@ -109,6 +109,18 @@ def revoke_link(session: Session, link_id: int, actor: str, now: datetime | None
     return link
 
 
+def revoke_links(
+    session: Session, contact_id: int, meeting_id: int, actor: str, now: datetime
+) -> int:
+    """Revoke every live link of the contact for the meeting; returns how many were live."""
+    live = list(session.scalars(select(ReplyLink).where(
+        ReplyLink.contact_id == contact_id, ReplyLink.meeting_id == meeting_id,
+        ReplyLink.revoked_at.is_(None))))
+    for link in live:
+        revoke_link(session, link.id, actor, now)
+    return len(live)
+
+
 def reply_url(base_url: str, token: str) -> str:
     """The public URL of a reply link: `{base_url}/r/{token}`."""
     return f"{base_url.rstrip('/')}/r/{token}"

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from db.models import ItemStatus
-from notifications.messages import enqueue_requests, enqueue_returned
-from tracker import contacts, queries, review, workflow
+from notifications.messages import enqueue_requests, enqueue_resend, enqueue_returned
+from tracker import contacts, links, queries, review, workflow
 from tracker.errors import UserError
 from tracker.queries import STATUS_LABELS
 from tracker.web.context import web
@@ -31,6 +31,8 @@ DONE = {
     "needs_reply": "회신 필요 여부를 바꿨습니다.",
     "accepted": "회신을 완료 처리했습니다.",
     "returned": "보완 요청을 보냈습니다.",
+    "resent": "회신 링크를 새로 만들어 요청 메일을 다시 보냈습니다. 이전 링크는 더 이상 쓸 수 없습니다.",
+    "revoked": "이 담당자의 회신 링크를 막았습니다. 새 링크는 '요청 다시 보내기'로 보낼 수 있습니다.",
 }
 
 
@@ -128,6 +130,29 @@ def return_for_revision(request: Request, item_id: int, user: Editor,
         enqueue_returned(session, context.settings, item_id, comment.strip(), context.now())
 
     return _change(request, item_id, user, "returned", change)
+
+
+@router.post("/console/items/{item_id}/resend")
+def resend(request: Request, item_id: int, user: Editor) -> Response:
+    """Send the item's contact a new request with a new reply link (the old one stops working)."""
+    context = web(request)
+    return _change(request, item_id, user, "resent", lambda s: enqueue_resend(
+        s, context.settings, item_id, context.now(), actor=user.username))
+
+
+@router.post("/console/items/{item_id}/revoke")
+def revoke(request: Request, item_id: int, user: Editor) -> Response:
+    """Stop the item's contact's reply links for its meeting (e.g. a mail sent to the wrong person)."""
+    context = web(request)
+
+    def change(session: Session) -> None:
+        item = queries.get_item(session, item_id)
+        if item.contact_id is None:
+            raise UserError("담당자가 없는 의견입니다.")
+        links.revoke_links(session, item.contact_id, item.meeting_id, user.username,
+                           context.now())
+
+    return _change(request, item_id, user, "revoked", change)
 
 
 @router.post("/console/requests")
