@@ -24,12 +24,14 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     event,
 )
 from sqlalchemy import (
     text as sql_text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -50,7 +52,27 @@ Base.metadata.naming_convention = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
 
-UtcDateTime = DateTime(timezone=True)
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC on every database and read back timezone-aware.
+
+    SQLite has no time zones: without this, an aware Korean-time value would be stored as
+    its local clock time and read back as if it were UTC, nine hours off.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC timestamp column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 class MemberRole(enum.StrEnum):
@@ -122,7 +144,7 @@ class Meeting(Base):
     next_meeting_at: Mapped[datetime | None] = mapped_column(DateTime)  # local time
     next_meeting_place: Mapped[str | None] = mapped_column(Text)
     source_name: Mapped[str | None] = mapped_column(Text)
-    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     committee: Mapped[Committee] = relationship(back_populates="meetings")
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting")
@@ -269,14 +291,14 @@ class Item(Base):
     status: Mapped[ItemStatus] = mapped_column(
         _enum(ItemStatus), default=ItemStatus.NEW
     )
-    requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The reminder sweep's bookkeeping: when this item is next looked at, and how far it got.
-    next_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     overdue_notices: Mapped[int] = mapped_column(Integer, default=0)
-    last_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    last_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
     program: Mapped[Program | None] = relationship()
@@ -302,8 +324,8 @@ class Response(Base):
     planned_on: Mapped[date | None] = mapped_column(Date)
     submitted: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a draft
     author: Mapped[str] = mapped_column(String(100))  # contact name, "import", a user
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     item: Mapped[Item] = relationship(back_populates="responses")
 
@@ -326,7 +348,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[UserRole] = mapped_column(_enum(UserRole))
     email: Mapped[str | None] = mapped_column(String(254))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ReplyLink(Base):
@@ -338,9 +360,9 @@ class ReplyLink(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     contact: Mapped[Contact] = relationship()
     meeting: Mapped[Meeting] = relationship()
@@ -376,13 +398,13 @@ class OutboxMessage(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     state: Mapped[OutboxState] = mapped_column(_enum(OutboxState), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Recipients (to or cc) finished with (accepted, or refused for good): a retry skips them.
     done_recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
 
@@ -397,7 +419,7 @@ class JobRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(50))
     occasion: Mapped[str] = mapped_column(String(100))
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class AuditEvent(Base):
@@ -407,7 +429,7 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_event_item", "item_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))

@@ -58,3 +58,21 @@ def test_audit_log_is_append_only(imported) -> None:  # type: ignore[no-untyped-
         with pytest.raises(ValueError, match="append-only"):
             session.flush()
         session.rollback()
+
+
+def test_timestamps_keep_their_instant_whatever_the_zone(imported) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from db.models import Item
+
+    seoul = datetime(2022, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+    with imported.transaction() as session:
+        item = session.scalars(select(Item)).first()
+        assert item is not None
+        item.next_reminder_at = seoul
+        item_id = item.id
+    with imported.transaction() as session:
+        stored = session.get(Item, item_id)
+        assert stored is not None and stored.next_reminder_at == seoul  # the same instant
+        assert stored.next_reminder_at.utcoffset() is not None
