@@ -1,15 +1,24 @@
-"""Building RFC 5322 messages with the standard `email` package, safely.
+"""Building RFC 5322 messages, safely: `build` writes the bytes directly (fast, used for
+the outbox); `make_message` builds the same message with the standard `email` package.
 
 Every header value that comes from data (a name, a subject) goes through `header_text`,
 which turns CR, LF, U+2028 and other line or control characters into spaces; the policy
 (`POLICY`) refuses a header with a line break anyway, so no value can inject a header.
 Non-ASCII subjects and display names become RFC 2047 encoded words; bodies are UTF-8.
+
+`build` writes only ASCII: a header value that is not plain short ASCII becomes a run of
+base64 encoded words (whole UTF-8 characters each, at most 75 characters, one per folded
+line), so nothing in it can end a line; bodies are base64 with CRLF line ends; the
+multipart boundary ("=_" and 32 random hex digits) cannot occur in base64 text.
+tests/test_mailer.py checks it against `make_message`, hostile input included.
 """
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +28,14 @@ from email.utils import format_datetime, make_msgid
 
 # SMTP line endings, strict on defects; header_store_parse refuses CR/LF in values.
 POLICY = email.policy.SMTP.clone(raise_on_defect=True, max_line_length=78)
+
+# Longest header line `build` writes when it can choose (RFC 5322 recommends 78).
+LINE_LIMIT = 78
+# UTF-8 bytes per encoded word: "=?utf-8?b?" + 56 base64 characters + "?=" is 68 characters,
+# so "Subject: " and one word fit on a line.
+WORD_BYTES = 42
+# A display name written as is: atoms separated by single spaces (anything else is encoded).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 
 # Line separators (CR, LF, VT, FF, NEL, U+2028, U+2029) and other control characters.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
@@ -85,3 +102,123 @@ def make_message(draft: Draft, now: datetime) -> EmailMessage:
 def to_bytes(message: EmailMessage) -> bytes:
     """The message as sent on the wire (CRLF line ends)."""
     return message.as_bytes(policy=POLICY)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A message as sent on the wire (CRLF line ends, ASCII only) and its Message-ID."""
+
+    message_id: str
+    data: bytes
+
+
+def build(draft: Draft, now: datetime) -> Built:
+    """The bytes `to_bytes(make_message(draft, now))` stands for (same headers and parts,
+    a fresh Message-ID and boundary), written directly: about 50 times cheaper.
+    ValueError for an address that is not a plain addr-spec or an unsafe In-Reply-To."""
+    message_id = make_msgid(domain=draft.sender.address.rpartition("@")[2])
+    head = [
+        _header("From", _mailbox_tokens([draft.sender])),
+        _header("To", _mailbox_tokens([draft.to])),
+        _header("Cc", _mailbox_tokens(draft.cc)) if draft.cc else "",
+        _header("Reply-To", _mailbox_tokens([Mailbox("", draft.reply_to)]))
+        if draft.reply_to else "",
+        _header("Subject", _text_tokens("Subject", header_text(draft.subject))),
+        f"Date: {format_datetime(now)}\r\n",
+        f"Message-ID: {message_id}\r\n",
+        _threading(draft.in_reply_to) if draft.in_reply_to else "",
+        "Auto-Submitted: auto-generated\r\n" if draft.automatic else "",
+    ]
+    return Built(message_id, "".join(head).encode("ascii") + _alternative(draft.text, draft.html))
+
+
+def _header(name: str, tokens: list[str]) -> str:
+    # "Name: t1 t2 …", folded before a token that would pass LINE_LIMIT (never inside one).
+    lines, line = [], f"{name}:"
+    for token in tokens:
+        if len(line) + 1 + len(token) > LINE_LIMIT and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += " " + token
+    lines.append(line)
+    return "\r\n".join(lines) + "\r\n"
+
+
+def encoded_words(text: str) -> list[str]:
+    """`text` as RFC 2047 base64 encoded words of at most WORD_BYTES UTF-8 bytes each, cut
+    between characters (after a space when there is one); a decoder joins adjacent words,
+    so the text comes back exactly."""
+    words, rest = [], text
+    while rest:
+        cut = _cut(rest)
+        words.append(_word(rest[:cut]))
+        rest = rest[cut:]
+    return words
+
+
+def _cut(text: str) -> int:
+    # How many characters of `text` fit in one word, preferring to end just after a space.
+    size, after_space = 0, 0
+    for index, char in enumerate(text):
+        size += len(char.encode("utf-8"))
+        if size > WORD_BYTES:
+            return after_space or index
+        if char == " ":
+            after_space = index + 1
+    return len(text)
+
+
+def _word(text: str) -> str:
+    return "=?utf-8?b?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
+
+
+def _text_tokens(name: str, value: str) -> list[str]:
+    # An unstructured value: as is when short plain ASCII, otherwise encoded words.
+    plain = value.isascii() and value.isprintable() and "=?" not in value
+    if plain and len(name) + 2 + len(value) <= LINE_LIMIT:
+        return [value] if value else []
+    return encoded_words(value)
+
+
+def _mailbox_tokens(mailboxes: Sequence[Mailbox]) -> list[str]:
+    # "name <addr>, name <addr>" as tokens; the name is encoded unless it is plain atoms.
+    tokens: list[str] = []
+    for mailbox in mailboxes:
+        if tokens:
+            tokens[-1] += ","
+        address = mailbox.header()  # ValueError for a bad address
+        if not address.addr_spec.isascii():
+            raise ValueError(f"bad address: {mailbox.address!r}")
+        name = address.display_name
+        if not name:
+            tokens.append(address.addr_spec)
+            continue
+        plain = _PLAIN_NAME.fullmatch(name) and "=?" not in name
+        tokens += [name] if plain else encoded_words(name)
+        tokens.append(f"<{address.addr_spec}>")
+    return tokens
+
+
+def _threading(in_reply_to: str) -> str:
+    # In-Reply-To and References; like the policy, refuse a value with a line break.
+    if _UNSAFE.search(in_reply_to):
+        raise ValueError(f"bad In-Reply-To: {in_reply_to!r}")
+    return (_header("In-Reply-To", _text_tokens("In-Reply-To", in_reply_to))
+            + _header("References", _text_tokens("References", in_reply_to)))
+
+
+def _alternative(text: str, html: str) -> bytes:
+    # MIME-Version and a multipart/alternative of the UTF-8 text and HTML, base64.
+    boundary = "=_" + secrets.token_hex(16)
+    return (f'MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n'
+            f' boundary="{boundary}"\r\n\r\n').encode("ascii") + b"".join(
+        f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii") + _base64_body(body)
+        + b"\r\n" for subtype, body in (("plain", text), ("html", html))
+    ) + f"--{boundary}--\r\n".encode("ascii")
+
+
+def _base64_body(body: str) -> bytes:
+    # As set_content(cte="base64") does: UTF-8, CRLF line ends, a final CRLF, 76-column lines.
+    data = b"\r\n".join(body.encode("utf-8").splitlines()) + b"\r\n"
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")

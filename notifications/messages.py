@@ -29,7 +29,7 @@ from db.models import (
     ReplyLink,
 )
 from notifications import outbox
-from notifications.compose import Draft, Mailbox, header_text, make_message
+from notifications.compose import Draft, Mailbox, build, header_text
 from notifications.policy import Occasion, ReminderPolicy, first_reminder_at
 from templates import environment
 from tracker import audit, links
@@ -150,7 +150,7 @@ def _enqueue(
                   in_reply_to=in_reply_to)
     return outbox.enqueue(
         session, dedup_key=key[:300], kind=kind, recipient=to.address, subject=rendered.subject,
-        message=make_message(draft, now), item_ids=list(item_ids), contact_id=contact_id,
+        message=build(draft, now), item_ids=list(item_ids), contact_id=contact_id,
         now=now, lifetime=lifetime(settings), cc=[c.address for c in cc],
     )
 

@@ -17,13 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 
-from sqlalchemy import Insert, or_, select
+from sqlalchemy import Insert, Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import OutboxMessage, OutboxState
-from notifications.compose import to_bytes
+from notifications.compose import Built, to_bytes
 from tracker.links import as_utc
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Claimed:
     attempts: int
     last_error: str | None
     total_recipients: int
+    done: tuple[str, ...] = ()  # recipients finished with on earlier attempts
 
 
 def backoff(attempts: int) -> timedelta:
@@ -67,7 +69,7 @@ def enqueue(
     kind: str,
     recipient: str,
     subject: str,
-    message: EmailMessage | bytes,
+    message: Built | EmailMessage | bytes,
     item_ids: Sequence[int] = (),
     contact_id: int | None = None,
     now: datetime,
@@ -76,8 +78,11 @@ def enqueue(
     message_id: str | None = None,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction, or do nothing and return None
-    when a message with `dedup_key` already exists (INSERT … ON CONFLICT DO NOTHING)."""
-    if isinstance(message, EmailMessage):
+    when a message with `dedup_key` already exists (INSERT … ON CONFLICT DO NOTHING).
+    `message` is best a compose.Built (cheap); bytes need `message_id`."""
+    if isinstance(message, Built):
+        message_id, message = message.message_id, message.data
+    elif isinstance(message, EmailMessage):
         message_id = message_id or str(message["Message-ID"])
         message = to_bytes(message)
     if not message_id:
@@ -102,37 +107,46 @@ def _insert_ignoring_duplicates(session: Session, values: Mapping[str, object]) 
     )
 
 
+_CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient,
+                  OutboxMessage.cc, OutboxMessage.message, OutboxMessage.message_id,
+                  OutboxMessage.attempts, OutboxMessage.last_error,
+                  OutboxMessage.done_recipients, OutboxMessage.state, OutboxMessage.claimed_by)
+
+
 def claim(
     session: Session, worker_id: str, now: datetime, limit: int, lease: timedelta
 ) -> list[Claimed]:
     """Take up to `limit` due rows for `worker_id` until `now + lease`: PENDING rows whose
-    next attempt is due, and SENDING rows whose lease has passed. Oldest first."""
+    next attempt is due, and SENDING rows whose lease has passed. Oldest first. One SELECT
+    and one UPDATE for the batch."""
     due = or_(
         (OutboxMessage.state == OutboxState.PENDING) & (OutboxMessage.next_attempt_at <= now),
         (OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.lease_until < now),
     )
-    query = (select(OutboxMessage).where(due)
+    query = (select(*_CLAIM_COLUMNS).where(due)  # ix_outbox_state_next_attempt
              .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
+    rows = session.execute(query).all()
+    if not rows:
+        return []
     for row in rows:
         if row.state == OutboxState.SENDING:
             log.warning("outbox %s: lease of %s expired, claimed again", row.id, row.claimed_by)
-        row.state = OutboxState.SENDING
-        row.claimed_by = worker_id
-        row.lease_until = now + lease
-        row.attempts += 1
-    session.flush()
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in rows]))
+        .values(state=OutboxState.SENDING, claimed_by=worker_id, lease_until=now + lease,
+                attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False))
     return [_claimed(row) for row in rows]
 
 
-def _claimed(row: OutboxMessage) -> Claimed:
-    done = set(split_addresses(row.done_recipients))
+def _claimed(row: Any) -> Claimed:
+    done = split_addresses(row.done_recipients)
     everyone = [row.recipient, *split_addresses(row.cc)]
     return Claimed(id=row.id, kind=row.kind, recipients=tuple(a for a in everyone if a not in done),
-                   message=row.message, message_id=row.message_id, attempts=row.attempts,
-                   last_error=row.last_error, total_recipients=len(everyone))
+                   message=row.message, message_id=row.message_id, attempts=row.attempts + 1,
+                   last_error=row.last_error, total_recipients=len(everyone), done=tuple(done))
 
 
 def _owned(session: Session, row_id: int, worker_id: str) -> OutboxMessage | None:
@@ -165,6 +179,34 @@ def mark_sent(session: Session, row_id: int, worker_id: str, now: datetime) -> b
                     row_id, worker_id, row.claimed_by)
     row.state, row.sent_at, row.lease_until = OutboxState.SENT, now, None
     return True
+
+
+def mark_all_sent(session: Session, rows: Sequence[Claimed], worker_id: str,
+                  now: datetime) -> None:
+    """Mark rows delivered to every remaining recipient SENT (their recipients done), with
+    one UPDATE for the rows this worker still holds; the others go through `mark_sent`."""
+    if not rows:
+        return
+    outbox_table = cast(Table, OutboxMessage.__table__)
+    table = outbox_table.c
+    session.execute(  # a Core executemany: one statement, one round of parameters
+        update(outbox_table)
+        .where(table.id == bindparam("row_id"), table.state == OutboxState.SENDING,
+               table.claimed_by == worker_id)
+        .values(state=OutboxState.SENT, sent_at=now, lease_until=None,
+                done_recipients=bindparam("done")),
+        [{"row_id": row.id, "done": _done_after(row)} for row in rows])
+    left = session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.state != OutboxState.SENT))
+    by_id = {row.id: row for row in rows}
+    for row_id in left:
+        mark_done_recipients(session, row_id, worker_id, by_id[row_id].recipients)
+        mark_sent(session, row_id, worker_id, now)
+
+
+def _done_after(row: Claimed) -> str:
+    # done_recipients once every remaining recipient accepted (as mark_done_recipients writes).
+    return ",".join([*row.done, *(a for a in row.recipients if a not in row.done)])
 
 
 def mark_retry(

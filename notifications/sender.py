@@ -1,7 +1,8 @@
-"""The flush loop: claim a batch of due outbox rows, send them, record each result.
+"""The flush loop: claim a batch of due outbox rows, send them, record the results.
 
 Used by the scheduler (every 30 s), `tracker send` and `tracker worker`. Claiming and
-recording are short transactions of their own; nothing is held open while talking SMTP.
+recording are short transactions of their own (one SELECT and one UPDATE to claim a batch,
+one UPDATE for the rows delivered); nothing is held open while talking SMTP.
 A row whose sender dies mid-way stays SENDING until its lease passes, then is claimed
 again by any sender (outbox.claim).
 """
@@ -78,8 +79,8 @@ async def flush_async(database: Any, settings: Any, *, worker_id: str | None = N
             outcomes = await asyncio.gather(
                 *(_send_one(mailer, settings.mail_from, row) for row in claimed))
             with database.transaction() as session:
-                for row, outcome in zip(claimed, outcomes, strict=True):
-                    record(session, settings, row, outcome, worker, clock(), report)
+                record_batch(session, settings, list(zip(claimed, outcomes, strict=True)),
+                             worker, clock(), report)
             if on_progress is not None:
                 on_progress(len(claimed))
 
@@ -93,32 +94,67 @@ async def _send_one(mailer: Mailer, sender: str, row: outbox.Claimed) -> Outcome
     return await mailer.send(sender, row.recipients, row.message)
 
 
+def record_batch(session: Session, settings: Any,
+                 results: list[tuple[outbox.Claimed, Outcome]], worker: str, now: datetime,
+                 report: FlushReport) -> None:
+    """Store a batch's outcomes: rows every recipient accepted are marked SENT with one
+    UPDATE; the others (retries, failures, partial refusals) one by one with `record`."""
+    delivered = [row for row, outcome in results if outcome.delivered]
+    outbox.mark_all_sent(session, delivered, worker, now)
+    report.sent += len(delivered)
+    for row in delivered:
+        _log_outcome(row, worker, "outbox.sent")
+    for row, outcome in results:
+        if not outcome.delivered:
+            record(session, settings, row, outcome, worker, now, report)
+
+
 def record(session: Session, settings: Any, row: outbox.Claimed, outcome: Outcome,
            worker: str, now: datetime, report: FlushReport) -> None:
     """Store one attempt's outcome: recipients done, then SENT, a retry, or FAILED."""
     notify = failure_notifier(settings)
     done = outcome.accepted + [a for a in outcome.permanent if a != ALL]
     outbox.mark_done_recipients(session, row.id, worker, done)
+    if outcome.permanent and outcome.temporary:
+        # Those refused for good are told now; waiting for the retry would lose the alert.
+        outbox.note_refused(session, row.id, _describe(outcome.permanent), now, notify)
     if outcome.temporary:
-        error = "; ".join(outcome.temporary.values())
+        error = _describe(outcome.temporary)
         state = outbox.mark_retry(session, row.id, worker, error, now, notify)
         report.last_error = error
+        _log_outcome(row, worker, f"outbox.{state.value if state else 'lost'}", error)
         _count(report, "failed" if state == OutboxState.FAILED else "retried")
     elif outcome.permanent and not (outcome.accepted or _had_accepted(row)):
-        error = "; ".join(outcome.permanent.values())
+        error = _describe(outcome.permanent)
         outbox.mark_failed(session, row.id, worker, error, now, notify)
         report.last_error = error
+        _log_outcome(row, worker, "outbox.failed", error)
         _count(report, "failed")
     else:
         if outcome.permanent:
-            outbox.note_refused(session, row.id, "; ".join(outcome.permanent.values()), now, notify)
+            outbox.note_refused(session, row.id, _describe(outcome.permanent), now, notify)
         outbox.mark_sent(session, row.id, worker, now)
         _count(report, "sent")
+        _log_outcome(row, worker, "outbox.sent")
+
+
+def _describe(refusals: dict[str, str]) -> str:
+    """Each refusal with the address it concerns, so the secretariat's alert names it."""
+    return "; ".join(reply if address == ALL else f"{address}: {reply}"
+                     for address, reply in refusals.items())
 
 
 def _had_accepted(row: outbox.Claimed) -> bool:
     # Some recipient accepted on an earlier attempt (it is no longer among row.recipients).
     return len(row.recipients) < row.total_recipients
+
+
+def _log_outcome(row: outbox.Claimed, worker: str, event: str, error: str | None = None) -> None:
+    # One line per attempt's outcome, with the ids (JSON logs: see tracker.logs).
+    log.info("outbox %s (%s) attempt %s by %s: %s%s", row.id, row.kind, row.attempts, worker,
+             event, f" ({error})" if error else "",
+             extra={"event": event, "outbox_id": row.id, "kind": row.kind, "worker": worker,
+                    "attempt": row.attempts, "error": error})
 
 
 def _count(report: FlushReport, what: str) -> None:

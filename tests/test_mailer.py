@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import EmailMessage
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from notifications.compose import POLICY, Draft, Mailbox, header_text, make_message, to_bytes
+from notifications.compose import (
+    POLICY,
+    Draft,
+    Mailbox,
+    build,
+    header_text,
+    make_message,
+    to_bytes,
+)
 from notifications.mailer import Mailer, SmtpConfig
 from tests.smtp_server import TestServer, free_port, smtp_server_fixture  # noqa: F401
 
@@ -111,3 +125,139 @@ def test_data_5xx_is_permanent_and_4xx_temporary(smtp_server: TestServer) -> Non
 
 def test_password_is_not_in_repr() -> None:
     assert "s3cret" not in repr(SmtpConfig("h", 25, "u", "s3cret"))
+
+
+# ---------------------------------------------------------------- build(): the fast writer
+
+HOSTILE = ["김윤지\r\nBcc: victim@evil.example", "김\nBcc: v@evil.example", "김\u2028Bcc: v@e.x",
+           "김\rBcc: v@evil.example", "\x00\x1b널\x7f", 'Kim, "Yunji" <boss@evil.example>',
+           "=?utf-8?q?Bcc:_v@evil.example?=", "  앞뒤 공백  ", "Kim  Yunji", "Kim\tYunji",
+           "Kim Yunji", "", "😀 이모지 " * 20, "가" * 200, "a" * 300, "x" * 70 + " 한글",
+           "\\escaped\\ (comment) <a@b> ;:", "\u0085NEL\u2029PS"]
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def assert_same_message(new: bytes, old: bytes) -> None:
+    """The two messages carry the same headers (Message-ID aside) and the same parts."""
+    a, b = parsed(new), parsed(old)
+    assert new.isascii() and all(len(line) <= 998 for line in new.split(b"\r\n"))
+    assert b"\n" not in new.replace(b"\r\n", b"")
+    assert list(a.keys()) == list(b.keys())
+    addresses = ("From", "To", "Cc", "Reply-To")
+    for name in a:
+        if name == "Content-Type":  # the boundaries differ
+            assert a.get_content_type() == b.get_content_type() == "multipart/alternative"
+        elif name in addresses:  # where a long name is cut, the parser adds a space
+            assert [(_squeezed(x.display_name), x.addr_spec) for x in a[name].addresses] == \
+                [(_squeezed(x.display_name), x.addr_spec) for x in b[name].addresses]
+        elif name != "Message-ID":
+            assert str(a[name]) == str(b[name]), name
+    for kind in ("plain", "html"):
+        part_a, part_b = a.get_body((kind,)), b.get_body((kind,))
+        assert part_a is not None and part_b is not None
+        assert part_a.get_content() == part_b.get_content()
+        # make_message leaves a MIME-Version in its first part (meaningless there).
+        assert dict(part_a.items()) == {k: v for k, v in part_b.items() if k != "MIME-Version"}
+    assert a.defects == [] and b.defects == []
+
+
+def faithful(raw: bytes, d: Draft) -> bool:
+    """The parsed message shows the draft's subject, names and addresses (neutralised):
+    exactly when decoded by RFC 2047's rules (adjacent encoded words join), and up to
+    whitespace by email.policy.default (its phrase parser keeps a space between words)."""
+    message = parsed(raw)
+    headers = [("From", [d.sender]), ("To", [d.to])] + ([("Cc", list(d.cc))] if d.cc else [])
+    for name, boxes in headers:
+        shown = [(_squeezed(a.display_name), a.addr_spec) for a in message[name].addresses]
+        if shown != [(_squeezed(header_text(b.name)), b.address) for b in boxes]:
+            return False
+    rfc_to = str(make_header(decode_header(_raw_header(raw, "To"))))
+    to_name = header_text(d.to.name)
+    return (message["Subject"] == header_text(d.subject)
+            and rfc_to == (f"{to_name} <{d.to.address}>" if to_name else d.to.address))
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _raw_header(raw: bytes, name: str) -> str:
+    # The unfolded, undecoded value of header `name`.
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii").replace("\r\n ", " ")
+    [line] = [h for h in head.split("\r\n") if h.startswith(f"{name}:")]
+    return line.split(":", 1)[1].strip()
+
+
+@pytest.mark.parametrize("evil", HOSTILE)
+def test_build_equals_make_message_for_hostile_names_and_subjects(evil: str) -> None:
+    d = draft(to=Mailbox(evil, "kim@example.org"), subject=f"회신 요청 {evil}",
+              cc=[Mailbox(evil, "lee@example.org")], in_reply_to="<req.1@council.example.org>",
+              text=f"본문\n{evil}\r\n끝", html=f"<p>{evil}</p>")
+    built, old = build(d, NOW), to_bytes(make_message(d, NOW))
+    assert faithful(built.data, d)
+    if faithful(old, d):  # make_message lets a name that looks like an encoded word decode
+        assert_same_message(built.data, old)
+    message = parsed(built.data)
+    assert message.get_all("Bcc") is None and len(message.get_all("Subject")) == 1
+    assert message["Message-ID"] == built.message_id
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(max_size=80), subject=st.text(max_size=200), body=st.text(max_size=300))
+def test_build_equals_make_message_for_any_text(name: str, subject: str, body: str) -> None:
+    d = draft(to=Mailbox(name, "kim@example.org"), subject=subject, text=body, html=body)
+    try:
+        old = to_bytes(make_message(d, NOW))
+    except (ValueError, UnicodeError):  # e.g. lone surrogates: both paths refuse
+        with pytest.raises((ValueError, UnicodeError)):
+            build(d, NOW)
+        return
+    new = build(d, NOW).data
+    assert faithful(new, d)
+    if faithful(old, d):
+        assert_same_message(new, old)
+
+
+def test_a_name_that_looks_like_an_encoded_word_stays_literal() -> None:
+    d = draft(to=Mailbox("=?utf-8?q?Bcc:_v@evil.example?=", "kim@example.org"))
+    assert parsed(build(d, NOW).data)["To"].addresses[0].display_name == \
+        "=?utf-8?q?Bcc:_v@evil.example?="
+    assert not faithful(to_bytes(make_message(d, NOW)), d)  # the email package decodes it
+
+
+def test_build_keeps_every_cc_where_the_email_package_loses_one() -> None:
+    # make_message folds the comma between two Cc mailboxes into an encoded word (a CPython
+    # folding bug) when the first name is long and Korean: parsers then see one mailbox.
+    d = draft(cc=[Mailbox("김윤지 Bcc: victim@evil.example", "lee@example.org"),
+                  Mailbox("이참조", "park@example.org")])
+    built = parsed(build(d, NOW).data)
+    assert [a.addr_spec for a in built["Cc"].addresses] == ["lee@example.org", "park@example.org"]
+    assert [a.display_name for a in built["Cc"].addresses] == ["김윤지 Bcc: victim@evil.example",
+                                                                "이참조"]
+
+
+def test_build_keeps_required_headers_and_refuses_what_make_message_refuses() -> None:
+    plain = parsed(build(draft(automatic=False), NOW).data)
+    assert plain["Auto-Submitted"] is None and plain["Reply-To"] == "office@example.org"
+    first, second = build(draft(), NOW), build(draft(), NOW)
+    assert first.message_id != second.message_id
+    assert first.message_id.endswith("@council.example.org>")
+    for bad in (Mailbox("x", "a@example.org\r\nBcc: b@evil.example"), Mailbox("x", "a, b@x.org"),
+                Mailbox("x", "<a@x.org>")):
+        with pytest.raises(ValueError):
+            build(draft(to=bad), NOW)
+    with pytest.raises(ValueError):
+        build(draft(in_reply_to="<a@x>\r\nBcc: b@evil.example"), NOW)
+
+
+def test_built_message_goes_through_a_real_server(smtp_server: TestServer) -> None:
+    built = build(draft(to=Mailbox("김윤지\r\nBcc: victim@evil.example", "kim@example.org")), NOW)
+    send(smtp_server, built.data, ["kim@example.org"])
+    [received] = smtp_server.messages
+    assert received.data.rstrip(b"\r\n") == built.data.rstrip(b"\r\n")
+    assert received.parsed()["To"].addresses[0].display_name == "김윤지 Bcc: victim@evil.example"

@@ -1,21 +1,26 @@
 """Benchmark (not a test): 10,000 queued ~2 KB Korean messages to a loopback SMTP sink.
 
-Compares, in one run and against the same sink (aiosmtpd with a discarding handler, in its
-own process so it does not share our GIL):
-- tracker: the outbox sender (claim batches from SQLite, pooled aiosmtplib connections,
-  record results) — messages are built once at enqueue time (enqueue timed separately);
-- naive: plain smtplib on one reused connection, building each EmailMessage per send.
+Compares, in one run and against the same sinks (each in its own process, so it does not
+share our GIL):
+- tracker: enqueue (build with compose.build + store in SQLite), timed apart from the
+  sender (claim batches, send over 8 pooled aiosmtplib connections, mark sent);
+- before: enqueue with make_message (the email package), on a sample of the messages;
+- naive: plain smtplib on one reused connection, building each EmailMessage per send;
+- limit: Postfix smtp-source (8 sessions) into smtp-sink, when Postfix is installed; the
+  tracker's sender into smtp-sink as well.
 
 Run from the project root: /work/venv/bin/python -m tests.bench.bench_outbox [N]
 """
 
 from __future__ import annotations
 
+import shutil
 import smtplib
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,7 +28,8 @@ from pathlib import Path
 from db import engine as db_engine
 from db.models import Base
 from notifications import outbox, sender
-from notifications.compose import Draft, Mailbox, make_message
+from notifications.compose import Built, Draft, Mailbox, build, make_message, to_bytes
+from tests.bench.common import machine
 from tests.smtp_server import free_port
 from tracker.config import Settings
 from tracker.database import Database
@@ -31,49 +37,82 @@ from tracker.database import Database
 NOW = datetime(2022, 3, 2, 1, tzinfo=UTC)
 BODY = ("일자리분과 2022-01-15 회의에서 나온 모니터링 의견에 대하여 후속조치 계획을 회신하여 "
         "주시기 바랍니다. ") * 4  # ≈ 2 KB per message once encoded (text + HTML, base64)
+FROM = "tracker@council.example.org"
+CONNECTIONS = 8
+SMTP_SINK = "/usr/sbin/smtp-sink"
+SMTP_SOURCE = "/usr/sbin/smtp-source"
 
 
-def start_sink(port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
-                                f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"])
-    for _ in range(100):
+def wait_for_smtp(port: int, process: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+    """`process` once it answers SMTP on 127.0.0.1:`port`."""
+    for _ in range(200):
         try:
             smtplib.SMTP("127.0.0.1", port, timeout=1).quit()
             return process
         except OSError:
             time.sleep(0.05)
+    process.kill()
     raise RuntimeError("sink did not start")
 
 
+def start_aiosmtpd(port: int) -> subprocess.Popen[bytes]:
+    """aiosmtpd with its discarding Sink handler, in its own process."""
+    return wait_for_smtp(port, subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+         "-c", "aiosmtpd.handlers.Sink"]))
+
+
+def start_smtp_sink(port: int) -> subprocess.Popen[bytes]:
+    """Postfix's smtp-sink (accepts and discards everything) on loopback only."""
+    return wait_for_smtp(port, subprocess.Popen([SMTP_SINK, "-u", "nobody", "-c", f"127.0.0.1:{port}", "256"],
+                                                stdout=subprocess.DEVNULL))
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a sink this benchmark started."""
+    process.terminate()
+    process.wait()
+
+
 def draft(i: int) -> Draft:
-    return Draft(sender=Mailbox("모니터링 후속조치 사무국", "tracker@council.example.org"),
+    """The i-th benchmark message: Korean names, subject and ≈ 1 KB of Korean text."""
+    return Draft(sender=Mailbox("모니터링 후속조치 사무국", FROM),
                  to=Mailbox("김윤지", f"user{i}@example.org"),
                  subject=f"[일자리분과] 모니터링 의견 후속조치 회신 요청 (1-{i % 9}) - 기한 2022-02-23",
                  text=BODY, html=f"<p>{BODY}</p>", reply_to="office@example.org")
 
 
-def bench_tracker(n: int, port: int, workdir: Path) -> tuple[float, float]:
-    url = f"sqlite:///{workdir / 'bench.db'}"
-    engine = db_engine.make_engine(url)
+def new_database(path: Path) -> Database:
+    """A fresh SQLite database with the schema."""
+    engine = db_engine.make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
-    database = Database(engine, db_engine.make_session_factory(engine))
+    return Database(engine, db_engine.make_session_factory(engine))
+
+
+def enqueue_all(database: Database, n: int, make: Callable[[Draft], Built | EmailMessage]) -> float:
+    """Seconds to build and enqueue `n` messages in one transaction."""
     start = time.perf_counter()
     with database.transaction() as session:
         for i in range(n):
             d = draft(i)
             outbox.enqueue(session, dedup_key=f"bench:{i}", kind="request", recipient=d.to.address,
-                           subject=d.subject, message=make_message(d, NOW), now=NOW,
-                           lifetime=timedelta(days=5))
-    enqueue_s = time.perf_counter() - start
-    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, mail_from="tracker@council.example.org")
+                           subject=d.subject, message=make(d), now=NOW, lifetime=timedelta(days=5))
+    return time.perf_counter() - start
+
+
+def send_all(database: Database, n: int, port: int) -> float:
+    """Seconds for the tracker's sender to deliver the `n` queued messages."""
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, mail_from=FROM,
+                        smtp_connections=CONNECTIONS)
     start = time.perf_counter()
-    report = sender.flush(database, settings, clock=lambda: NOW, batch=200)
-    send_s = time.perf_counter() - start
+    report = sender.flush(database, settings, clock=lambda: NOW, batch=500)
+    seconds = time.perf_counter() - start
     assert report.sent == n, report
-    return enqueue_s, send_s
+    return seconds
 
 
 def bench_naive(n: int, port: int) -> float:
+    """Seconds for plain smtplib on one connection, one EmailMessage built per send."""
     start = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         for i in range(n):
@@ -88,24 +127,65 @@ def bench_naive(n: int, port: int) -> float:
     return time.perf_counter() - start
 
 
+def bench_smtp_source(n: int, port: int, size: int) -> float:
+    """Seconds for Postfix smtp-source to send `n` messages of `size` bytes, 8 sessions."""
+    start = time.perf_counter()
+    subprocess.run([SMTP_SOURCE, "-d", "-s", str(CONNECTIONS), "-m", str(n), "-l", str(size),
+                    "-f", FROM, "-t", "user@example.org", f"127.0.0.1:{port}"], check=True)
+    return time.perf_counter() - start
+
+
+def rate(label: str, n: int, seconds: float) -> None:
+    """One result line."""
+    print(f"{label:<46} {n / seconds:8.0f} msg/s ({seconds:.2f} s for {n:,})")
+
+
 def main() -> None:
+    """Run every variant and print the figures beside their baselines."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    port = free_port()
-    sink = start_sink(port)
+    sample = min(n, 2_000)
+    size = len(build(draft(1), NOW).data)
+    print(f"machine: {machine()}")
+    print(f"messages: {n:,}, size ≈ {size} bytes each; {CONNECTIONS} connections")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        before_s = enqueue_all(new_database(workdir / "before.db"), sample,
+                               lambda d: make_message(d, NOW))
+        rate("enqueue with make_message (before)", sample, before_s)
+        database = new_database(workdir / "bench.db")
+        enqueue_s = enqueue_all(database, n, lambda d: build(d, NOW))
+        rate("tracker enqueue (build + store)", n, enqueue_s)
+        sink = start_aiosmtpd(port := free_port())
+        try:
+            send_s = send_all(database, n, port)
+            rate("tracker sender → aiosmtpd (claim+send+mark)", n, send_s)
+            naive_s = bench_naive(n, port)
+            rate("naive smtplib → aiosmtpd (build per send)", n, naive_s)
+        finally:
+            stop(sink)
+        print(f"ratio sender / naive: {naive_s / send_s:.1f}x; end to end (enqueue + send) / "
+              f"naive: {naive_s / (enqueue_s + send_s):.1f}x; enqueue now / before: "
+              f"{(sample / before_s) and (n / enqueue_s) / (sample / before_s):.0f}x")
+        if shutil.which(SMTP_SINK) and shutil.which(SMTP_SOURCE):
+            postfix_limits(workdir, n, size)
+        else:
+            print("Postfix smtp-source/smtp-sink not installed: limit not measured")
+    assert to_bytes  # the email package path stays importable for the comparison above
+
+
+def postfix_limits(workdir: Path, n: int, size: int) -> None:
+    """Postfix smtp-source → smtp-sink, and the tracker's sender into smtp-sink."""
+    sink = start_smtp_sink(port := free_port())
     try:
-        size = len(make_message(draft(1), NOW).as_bytes())
-        with tempfile.TemporaryDirectory() as workdir:
-            enqueue_s, send_s = bench_tracker(n, port, Path(workdir))
-        naive_s = bench_naive(n, port)
+        source_s = bench_smtp_source(n, port, size)
+        rate("limit: Postfix smtp-source → smtp-sink", n, source_s)
+        database = new_database(workdir / "postfix.db")
+        enqueue_all(database, n, lambda d: build(d, NOW))
+        send_s = send_all(database, n, port)
+        rate("tracker sender → smtp-sink", n, send_s)
+        print(f"tracker into smtp-sink / limit: {source_s / send_s:.2f}")
     finally:
-        sink.terminate()
-        sink.wait()
-    print(f"messages: {n}, size ≈ {size} bytes each")
-    print(f"tracker enqueue (build + store): {n / enqueue_s:8.0f} msg/s ({enqueue_s:.2f} s)")
-    print(f"tracker sender (claim+send+mark): {n / send_s:8.0f} msg/s ({send_s:.2f} s)")
-    print(f"naive smtplib (build per send):   {n / naive_s:8.0f} msg/s ({naive_s:.2f} s)")
-    print(f"ratio sender / naive: {naive_s / send_s:.2f}x; "
-          f"end to end (enqueue+send) / naive: {naive_s / (enqueue_s + send_s):.2f}x")
+        stop(sink)
 
 
 if __name__ == "__main__":
