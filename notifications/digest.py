@@ -8,8 +8,9 @@ occasion.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from db.models import Contact, Department, Item, ItemStatus, JobRun
 from notifications import messages
 from tracker import queries
+
+log = logging.getLogger(__name__)
 
 JOB = "digest"
 ANSWERED = (ItemStatus.ANSWERED, ItemStatus.ACCEPTED)
@@ -47,8 +50,19 @@ def run_digest(session: Session, settings: Any, now: datetime) -> bool:
     if not claim_occasion(session, JOB, occasion, now):
         return False
     context = digest_context(session, now.astimezone(ZoneInfo(settings.timezone)).date())
-    messages.enqueue_digest(session, settings, occasion, context, now)
+    row = messages.enqueue_digest(session, settings, occasion, context, now)
+    log.info("digest %s: outbox %s, %s overdue items", occasion, row.id if row else None,
+             context["total"], extra={"event": "digest.enqueued", "occasion": occasion,
+                                      "outbox_id": row.id if row else None})
     return True
+
+
+def is_due_this_week(now: datetime, zone: str) -> bool:
+    """True once this ISO week's Monday 09:00 (in `zone`) has passed: from then on a digest
+    that did not go out (the workers were down on Monday morning) should go out now."""
+    local = now.astimezone(ZoneInfo(zone))
+    monday = local.date() - timedelta(days=local.weekday())
+    return local >= datetime.combine(monday, time(9), tzinfo=local.tzinfo)
 
 
 def digest_context(session: Session, as_of: Any) -> dict[str, Any]:

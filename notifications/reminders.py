@@ -126,4 +126,8 @@ def _send(session: Session, settings: Any, occasion: Occasion, ids: list[int], n
         audit.record(session, messages.ACTOR, "reminder_enqueued", item_id=item.id,
                      occasion=occasion.label, outbox_id=row.id if row else None)
     report.enqueued += row is not None
+    log.info("reminder %s for items %s: outbox %s", occasion.label, ids, row.id if row else None,
+             extra={"event": "reminder.enqueued" if row else "reminder.duplicate",
+                    "item_ids": ids, "outbox_id": row.id if row else None,
+                    "occasion": occasion.label})
 

@@ -5,6 +5,9 @@ on Mondays at 09:00.
 Every job has a fixed id and is added with replace_existing, so a restart never doubles a
 job; coalesce=True with max_instances=1 turns missed runs after downtime into one run.
 Once-only work (the digest) is guarded in the database (JobRun), so several workers are safe.
+Every sweep the scheduler completes is stamped, by a listener on the scheduler, in one JobRun
+row ("sweep", "latest") updated in place (one row, whatever the number of sweeps):
+`tracker status` and /healthz read its age. A sweep that raises is not stamped.
 """
 
 from __future__ import annotations
@@ -15,10 +18,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from db.models import JobRun
 from notifications import digest, reminders, sender
+from notifications.policy import ReminderPolicy, is_working_time
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +35,7 @@ FLUSH_SECONDS = 30
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 Clock = Callable[[], datetime]
 JOB_IDS = ("reminder-sweep", "outbox-flush", "weekly-digest")
+SWEEP_RUN = ("sweep", "latest")  # the JobRun (job, occasion) stamped by every sweep
 
 
 def add_jobs(scheduler: BaseScheduler, database: Any, settings: Any,
@@ -48,18 +57,45 @@ def add_jobs(scheduler: BaseScheduler, database: Any, settings: Any,
 
 def make_scheduler(database: Any, settings: Any, scheduler: BaseScheduler | None = None,
                    clock: Clock = sender.utc_clock) -> BaseScheduler:
-    """A scheduler (blocking unless one is given) with the jobs added, not started."""
+    """A scheduler (blocking unless one is given) with the jobs added, not started; each
+    sweep it completes is stamped for the health check."""
     scheduler = scheduler or BlockingScheduler(timezone=ZoneInfo(settings.timezone),
                                                job_defaults=JOB_DEFAULTS)
     add_jobs(scheduler, database, settings, clock)
+    scheduler.add_listener(lambda event: on_executed(event, database, clock),
+                           EVENT_JOB_EXECUTED)
     return scheduler
 
 
+def on_executed(event: JobExecutionEvent, database: Any, clock: Clock) -> None:
+    """The scheduler's listener: stamp the time of a completed reminder sweep."""
+    if event.job_id == "reminder-sweep":
+        with database.transaction() as session:
+            stamp_sweep(session, clock())
+
+
 def run_sweep(database: Any, settings: Any, clock: Clock) -> None:
-    """One reminder sweep, logged."""
-    report = reminders.sweep(database, settings, clock())
+    """One reminder sweep, logged; in working time it also sends a digest missed while the
+    workers were down (the cron job only fires at Monday 09:00)."""
+    now = clock()
+    report = reminders.sweep(database, settings, now)
+    policy = ReminderPolicy.from_settings(settings)
+    if is_working_time(now, policy) and digest.is_due_this_week(now, settings.timezone):
+        with database.transaction() as session:
+            digest.run_digest(session, settings, now)  # once per week, whoever asks
     if report.items or report.errors:
-        log.info("sweep: %s", report)
+        log.info("sweep: %s", report, extra={"event": "sweep.done", "items": report.items,
+                                             "enqueued": report.enqueued,
+                                             "errors": report.errors})
+
+
+def stamp_sweep(session: Session, now: datetime) -> None:
+    """Record that a sweep ran at `now`: one row, inserted once and then updated in place."""
+    job, occasion = SWEEP_RUN
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = module.insert(JobRun).values(job=job, occasion=occasion, started_at=now)
+    session.execute(statement.on_conflict_do_update(index_elements=["job", "occasion"],
+                                                    set_={"started_at": now}))
 
 
 def run_flush(database: Any, settings: Any, clock: Clock) -> None:

@@ -308,7 +308,7 @@ def main() -> None:
 
 
 # The mail and web commands live in their own modules and register on `cli` when imported.
-from tracker import cli_mail, cli_web  # noqa: E402,F401
+from tracker import cli_mail, cli_ops, cli_web  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

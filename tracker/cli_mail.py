@@ -6,6 +6,7 @@ at the end of tracker/cli.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -136,19 +137,47 @@ def outbox_retry(app: App, row_id: int) -> None:
 
 
 @cli.command()
+@click.option("--sweep-seconds", type=click.IntRange(min=1), hidden=True,
+              help="시험용: 독촉 점검 간격(초)")
+@click.option("--flush-seconds", type=click.IntRange(min=1), hidden=True,
+              help="시험용: 메일 발송 간격(초)")
+@click.option("--digest-seconds", type=click.IntRange(min=1), hidden=True,
+              help="시험용: 주간 요약을 월요일 09:00 대신 이 간격(초)으로 시도")
+@click.option("--clock-start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), hidden=True,
+              help="시험용: 작업자의 시계를 이 시각에서 시작 (예: 2022-03-07T09:05:00+0900)")
 @pass_app
-def worker(app: App) -> None:
-    """기한 안내(5분마다), 메일 발송(30초마다), 주간 요약(월 09:00)을 계속 실행합니다. 웹 없이."""
+def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
+           digest_seconds: int | None, clock_start: datetime | None) -> None:
+    """기한 안내(5분마다), 메일 발송(30초마다), 주간 요약(월 09:00)을 계속 실행합니다. 웹 없이.
+
+    여러 대를 함께 돌려도 메일은 한 번씩만 나갑니다 (PostgreSQL 권장). SIGTERM이나 Ctrl+C로
+    끝내면 보내던 메일은 잠금 시간(outbox_lease_seconds)이 지난 뒤 다른 작업자가 보냅니다.
+    """
     from notifications.scheduler import make_scheduler
+    from notifications.sender import utc_clock
     from tracker.logs import configure_logging
 
-    configure_logging()
+    configure_logging(log_format=app.settings.log_format)
+    clock = utc_clock if clock_start is None else _shifted_clock(clock_start)
+    scheduler = make_scheduler(app.database, app.settings, clock=clock)
+    for job_id, seconds in (("reminder-sweep", sweep_seconds), ("outbox-flush", flush_seconds),
+                            ("weekly-digest", digest_seconds)):
+        if seconds is not None:
+            scheduler.reschedule_job(job_id, trigger="interval", seconds=seconds)
     click.echo(f"작업자 시작: 메일 서버 {app.settings.smtp_host}:{app.settings.smtp_port} "
                "(Ctrl+C로 종료)")
     try:
-        make_scheduler(app.database, app.settings).start()
+        scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("작업자 종료")
+
+
+def _shifted_clock(start: datetime) -> Callable[[], datetime]:
+    """A UTC clock that reads `start` now and runs at the real pace from there."""
+    from notifications.sender import utc_clock
+
+    offset = start - utc_clock()
+    return lambda: utc_clock() + offset
 
 
 @cli.command()

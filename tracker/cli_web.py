@@ -145,7 +145,7 @@ def run_web(settings: Settings, database: Any, host: str, port: int, options: An
     from tracker.logs import configure_logging
     from tracker.web.app import create_app
 
-    configure_logging()
+    configure_logging(settings.log_format)
     background = _start_scheduler(database, settings) if scheduler else None
     try:
         uvicorn.run(create_app(settings, database, options=options), host=host, port=port,

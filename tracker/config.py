@@ -46,6 +46,7 @@ class Settings:
     outbox_lease_seconds: int = 300
     smtp_connections: int = 4
     smtp_timeout_seconds: int = 30
+    log_format: str = "text"
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict, safe to print: the SMTP password is masked."""
@@ -82,6 +83,7 @@ HELP: dict[str, str] = {
     "outbox_lease_seconds": "발송 작업자가 메일을 잡고 있는 시간(초); 지나면 다른 작업자가 다시 보냄",
     "smtp_connections": "메일 서버에 동시에 여는 연결 수",
     "smtp_timeout_seconds": "메일 서버 응답 대기 시간(초)",
+    "log_format": "serve·worker 로그 형식: text(한 줄 글) 또는 json(한 줄에 JSON 객체 하나)",
 }
 
 
@@ -122,8 +124,13 @@ def _read_toml(path: Path | None) -> dict[str, Any]:
     return dict(table)
 
 
+CHOICES: dict[str, tuple[str, ...]] = {"log_format": ("text", "json")}
+
+
 def _coerce(name: str, value: Any) -> Any:
     kind = Settings.__dataclass_fields__[name].type
+    if name in CHOICES and str(value) not in CHOICES[name]:
+        raise UserError(f"설정 {name}은(는) {', '.join(CHOICES[name])} 중 하나여야 합니다: {value!r}")
     if kind == "bool":
         return _to_bool(name, value)
     if kind == "int":

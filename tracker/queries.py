@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from db.models import Committee, Department, Item, ItemStatus, Meeting, Program, Response
 from tracker.errors import UserError
 
+OPEN_STATUSES = (ItemStatus.NEW, ItemStatus.REQUESTED, ItemStatus.ANSWERED, ItemStatus.RETURNED)
 STATUS_LABELS = {
     ItemStatus.NEW: "미발송",
     ItemStatus.REQUESTED: "회신 대기",
@@ -158,10 +159,12 @@ def committees(session: Session) -> list[str]:
 
 
 def _overdue_filter(query: Select[Item], as_of: date) -> Select[Item]:
+    # "IN (the open statuses)" rather than "!= accepted": PostgreSQL can then use
+    # ix_item_status_due for this query; a "not equal" on its first column cannot.
     return query.where(
         Item.needs_reply.is_(True),
         Item.due_date < as_of,
-        Item.status != ItemStatus.ACCEPTED,
+        Item.status.in_(OPEN_STATUSES),
     )
 
 

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from db.models import utcnow
 from tracker.config import Settings
 from tracker.database import Database
-from tracker.web import chair, console, devmail, reply, sessions
+from tracker.web import chair, console, devmail, health, reply, sessions
 from tracker.web.context import WebContext, WebOptions, web
 from tracker.web.rendering import make_environment, page
 from tracker.web.security import AccessLog, FailureLimiter, SecurityHeaders
@@ -33,7 +33,8 @@ def create_app(settings: Settings, database: Database, clock: Callable[[], datet
     options = options or WebOptions()
     app = FastAPI(title="tracker", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = _context(settings, database, clock, options)
-    for router in (reply.router, sessions.router, console.router, chair.router):
+    for router in (reply.router, sessions.router, console.router, chair.router,
+                   health.router):
         app.include_router(router)
     if options.dev_mail_dir is not None:
         app.include_router(devmail.router)
