@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from tracker.web.sessions import ConsoleUser, editor, viewer
 router = APIRouter()
 Viewer = Annotated[ConsoleUser, Depends(viewer)]
 Editor = Annotated[ConsoleUser, Depends(editor)]
+# Item.id is a 32-bit INTEGER: a larger number in the address is a 404, not a database error.
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 # Messages after a change, chosen by key so nothing the visitor typed is reflected.
 DONE = {
@@ -57,7 +59,7 @@ def items(request: Request, user: Viewer, meeting: str = "", department: str = "
 
 
 @router.get("/console/items/{item_id}")
-def item(request: Request, item_id: int, user: Viewer, done: str = "") -> Response:
+def item(request: Request, item_id: ItemId, user: Viewer, done: str = "") -> Response:
     """One item: opinion, every revision of the reply, edit forms and the audit log."""
     return _item_page(request, item_id, user, DONE.get(done), None)
 
@@ -81,7 +83,7 @@ def _item_page(request: Request, item_id: int, user: ConsoleUser, done: str | No
 
 
 @router.post("/console/items/{item_id}/due")
-def change_due(request: Request, item_id: int, user: Editor,
+def change_due(request: Request, item_id: ItemId, user: Editor,
                due: Annotated[str, Form()] = "") -> Response:
     """Set the item's due date by hand."""
     def change(session: Session) -> None:
@@ -95,7 +97,7 @@ def change_due(request: Request, item_id: int, user: Editor,
 
 
 @router.post("/console/items/{item_id}/contact")
-def change_contact(request: Request, item_id: int, user: Editor,
+def change_contact(request: Request, item_id: ItemId, user: Editor,
                    contact: Annotated[str, Form()] = "") -> Response:
     """Assign the item to another contact ("부서/이름")."""
     return _change(request, item_id, user, "contact",
@@ -103,7 +105,7 @@ def change_contact(request: Request, item_id: int, user: Editor,
 
 
 @router.post("/console/items/{item_id}/needs-reply")
-def change_needs_reply(request: Request, item_id: int, user: Editor,
+def change_needs_reply(request: Request, item_id: ItemId, user: Editor,
                        needs_reply: Annotated[str, Form()] = "") -> Response:
     """Mark whether the item needs a reply."""
     return _change(request, item_id, user, "needs_reply",
@@ -112,7 +114,7 @@ def change_needs_reply(request: Request, item_id: int, user: Editor,
 
 
 @router.post("/console/items/{item_id}/accept")
-def accept(request: Request, item_id: int, user: Editor) -> Response:
+def accept(request: Request, item_id: ItemId, user: Editor) -> Response:
     """Accept the latest submitted reply."""
     return _change(request, item_id, user, "accepted",
                    lambda s: workflow.accept(s, item_id, user.username,
@@ -120,7 +122,7 @@ def accept(request: Request, item_id: int, user: Editor) -> Response:
 
 
 @router.post("/console/items/{item_id}/return")
-def return_for_revision(request: Request, item_id: int, user: Editor,
+def return_for_revision(request: Request, item_id: ItemId, user: Editor,
                         comment: Annotated[str, Form()] = "") -> Response:
     """Return the reply for revision with a comment; the contact is e-mailed."""
     context = web(request)
@@ -133,7 +135,7 @@ def return_for_revision(request: Request, item_id: int, user: Editor,
 
 
 @router.post("/console/items/{item_id}/resend")
-def resend(request: Request, item_id: int, user: Editor) -> Response:
+def resend(request: Request, item_id: ItemId, user: Editor) -> Response:
     """Send the item's contact a new request with a new reply link (the old one stops working)."""
     context = web(request)
     return _change(request, item_id, user, "resent", lambda s: enqueue_resend(
@@ -141,7 +143,7 @@ def resend(request: Request, item_id: int, user: Editor) -> Response:
 
 
 @router.post("/console/items/{item_id}/revoke")
-def revoke(request: Request, item_id: int, user: Editor) -> Response:
+def revoke(request: Request, item_id: ItemId, user: Editor) -> Response:
     """Stop the item's contact's reply links for its meeting (e.g. a mail sent to the wrong person)."""
     context = web(request)
 

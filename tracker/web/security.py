@@ -98,8 +98,10 @@ def sign(secret: bytes, purpose: str, value: str) -> str:
 
 
 def check_signature(secret: bytes, purpose: str, value: str, given: str) -> bool:
-    """Whether `given` is the signature of `value` for `purpose` (constant-time)."""
-    return hmac.compare_digest(sign(secret, purpose, value), given or "")
+    """Whether `given` is the signature of `value` for `purpose` (constant-time; any text,
+    non-ASCII included, is simply a wrong signature)."""
+    expected = sign(secret, purpose, value).encode()
+    return hmac.compare_digest(expected, (given or "").encode("utf-8", "surrogatepass"))
 
 
 class FailureLimiter:

@@ -118,8 +118,9 @@ async def editor(request: Request,
 
 
 def check_signature_of(user: ConsoleUser, given: str) -> bool:
-    """Whether `given` is the user's CSRF token."""
-    return hmac.compare_digest(user.csrf, given)
+    """Whether `given` is the user's CSRF token (any text, non-ASCII included, is just wrong)."""
+    expected = user.csrf.encode()
+    return hmac.compare_digest(expected, (given or "").encode("utf-8", "surrogatepass"))
 
 
 @router.get("/console/login")
