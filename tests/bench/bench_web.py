@@ -1,0 +1,151 @@
+"""Benchmark (not a test): the reply page under wrk, beside a bare FastAPI route.
+
+One uvicorn worker serves the tracker's app on a SQLite copy of the sample minutes (contact
+emails given, one valid reply link); wrk measures `GET /r/{token}` and the POST of a reply
+(a Lua script sends the form with the CSRF token taken from a GET first); then the same
+uvicorn settings serve a FastAPI app whose one route returns a constant.
+
+Run from the project root (needs `wrk`: apt-get install wrk):
+  /work/venv/bin/python -m tests.bench.bench_web [seconds]
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.bench.common import machine
+from tests.smtp_server import free_port
+
+SAMPLE = Path(__file__).parent.parent / "data" / "2022-01-15-jobs-subcommittee-minutes.txt"
+CONNECTIONS = 8
+SECRET = "bench-secret"
+LUA = """wrk.method = "POST"
+wrk.body = "{body}"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+"""
+
+
+def prepare(path: Path) -> str:
+    """A database at `path` with the sample imported; returns a valid reply token."""
+    from sqlalchemy import select
+
+    from db.models import Contact, Item
+    from tracker import contacts
+    from tracker.database import open_database
+    from tracker.importer import import_file
+    from tracker.links import issue_link
+
+    database = open_database(f"sqlite:///{path}")
+    with database.transaction() as session:
+        import_file(session, SAMPLE)
+        for row in contacts.list_contacts(session):
+            contacts.add_contact(session, row.department, row.name, f"c{row.id}@example.org",
+                                 actor="bench")
+        item = session.scalars(select(Item).where(Item.needs_reply.is_(True))
+                               .order_by(Item.id)).first()
+        assert item is not None and item.contact_id is not None
+        contact = session.get(Contact, item.contact_id)
+        assert contact is not None
+        return issue_link(session, contact.id, item.meeting_id, datetime.now(UTC), 60)
+
+
+def serve(kind: str, db_path: str, port: int) -> None:
+    """Run one uvicorn worker with the tracker's app ("tracker") or the bare app ("bare")."""
+    import uvicorn
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse
+
+    if kind == "bare":
+        app = FastAPI()
+        app.add_api_route("/bare", lambda: PlainTextResponse("ok"), methods=["GET"])
+    else:
+        from tracker.config import Settings
+        from tracker.database import open_database
+        from tracker.web.app import create_app
+        from tracker.web.context import WebOptions
+
+        settings = Settings(base_url="https://tracker.example.org", mail_from="t@example.org",
+                            secretariat_email="sec@example.org")
+        app = create_app(settings, open_database(f"sqlite:///{db_path}"),
+                         options=WebOptions(secret_key=SECRET))
+    uvicorn.run(app, host="127.0.0.1", port=port, workers=1, access_log=False, log_level="warning")
+
+
+def start(kind: str, db_path: str, port: int, probe: str) -> subprocess.Popen[bytes]:
+    """The server process, once `probe` answers."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.bench.bench_web", "--serve", kind,
+                                db_path, str(port)])
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=2).read()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, str]:
+    """Requests/s from wrk (1 thread, CONNECTIONS connections), and its non-2xx line if any."""
+    args = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    args += ["-s", str(script)] if script else []
+    output = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: \d+", output)
+    p99 = re.search(r"99%\s+(\S+)", output)
+    return rate, f"p99 {p99.group(1) if p99 else '?'}" + (f", {errors.group(0)}" if errors else "")
+
+
+def post_script(workdir: Path, port: int, token: str) -> tuple[Path, str]:
+    """A wrk Lua script posting a reply to the first item of the page; and its URL."""
+    page = urllib.request.urlopen(f"http://127.0.0.1:{port}/r/{token}").read().decode()
+    csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    item = re.search(r'action="/r/[^/"]+/items/(\d+)', page).group(1)  # type: ignore[union-attr]
+    body = urllib.parse.urlencode({"csrf": csrf, "text": "2024년 상반기 중 반영 예정입니다.",
+                                   "kind": "추진중", "action": "submit"})
+    script = workdir / "post.lua"
+    script.write_text(LUA.format(body=body))
+    return script, f"http://127.0.0.1:{port}/r/{token}/items/{item}"
+
+
+def main() -> None:
+    """Measure GET and POST of the reply page, then the bare route; print the ratios."""
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir, port = Path(tmp), free_port()
+        token = prepare(workdir / "web.db")
+        server = start("tracker", str(workdir / "web.db"), port, f"/r/{token}")
+        try:
+            get_rate, get_note = wrk(f"http://127.0.0.1:{port}/r/{token}", seconds)
+            script, url = post_script(workdir, port, token)
+            post_rate, post_note = wrk(url, seconds, script)
+        finally:
+            server.terminate()
+            server.wait()
+        bare = start("bare", "", port := free_port(), "/bare")
+        try:
+            bare_rate, bare_note = wrk(f"http://127.0.0.1:{port}/bare", seconds)
+        finally:
+            bare.terminate()
+            bare.wait()
+    print(f"GET /r/{{token}}: {get_rate:7.0f} req/s ({get_note}); "
+          f"{get_rate / bare_rate:.0%} of bare (goal ≥ 500 req/s, ≥ 40%)")
+    print(f"POST reply:      {post_rate:7.0f} req/s ({post_note}); {post_rate / bare_rate:.0%} of bare")
+    print(f"bare FastAPI:    {bare_rate:7.0f} req/s ({bare_note})")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        main()
