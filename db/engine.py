@@ -1,8 +1,9 @@
 """Engine and session set-up for SQLite (default, embedded) and PostgreSQL.
 
-SQLite runs in WAL mode with foreign keys on, and every transaction starts
-with BEGIN IMMEDIATE: a writer takes the lock when it begins, so two writers
-queue behind busy_timeout instead of failing half-way with "database is locked".
+SQLite runs in WAL mode with foreign keys on, and every transaction that may
+write starts with BEGIN IMMEDIATE: a writer takes the lock when it begins, so
+two writers queue behind busy_timeout instead of failing half-way with
+"database is locked". Read-only transactions (READ_ONLY) begin deferred.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Execution option of a connection that only reads: on SQLite its transaction starts with a
+# plain (deferred) BEGIN, so readers run beside the one writer instead of queueing behind it.
+READ_ONLY = "tracker_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -52,7 +56,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

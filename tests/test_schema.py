@@ -76,3 +76,16 @@ def test_timestamps_keep_their_instant_whatever_the_zone(imported) -> None:  # t
         stored = session.get(Item, item_id)
         assert stored is not None and stored.next_reminder_at == seoul  # the same instant
         assert stored.next_reminder_at.utcoffset() is not None
+
+
+def test_readers_are_not_blocked_by_a_writer_on_sqlite(tmp_path: Path) -> None:
+    from db.models import Committee
+
+    database = open_database(str(tmp_path / "tracker.db"))
+    with database.transaction() as writer:
+        writer.add(Committee(name="일자리분과"))
+        writer.flush()  # the writer holds SQLite's write lock until the block ends
+        with database.reading() as reader:  # would wait for the lock, then fail, if IMMEDIATE
+            assert reader.scalars(select(Committee)).all() == []
+    with database.reading() as reader:
+        assert [c.name for c in reader.scalars(select(Committee))] == ["일자리분과"]

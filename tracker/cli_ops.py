@@ -54,7 +54,7 @@ def read_status(url: str) -> Status:
     except SQLAlchemyError as exc:
         raise UserError(f"데이터베이스 주소를 읽을 수 없습니다: {type(exc).__name__}") from None
     try:
-        with database.rollback_only() as session:
+        with database.reading() as session:
             return system_status(session, utc_clock())
     except SQLAlchemyError as exc:
         return unreachable(database.engine.dialect.name, utc_clock(), type(exc).__name__)

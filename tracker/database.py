@@ -29,6 +29,16 @@ class Database:
             yield session
 
     @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reading: never blocks behind a writer on SQLite, always rolled back."""
+        with self.sessions() as session:
+            session.connection(execution_options={db_engine.READ_ONLY: True})
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
     def rollback_only(self) -> Iterator[Session]:
         """A session whose work is always rolled back (dry runs)."""
         with self.sessions() as session, session.begin() as transaction:

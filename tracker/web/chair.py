@@ -93,7 +93,7 @@ def chair(request: Request, user: Viewer, meeting: str = "") -> Response:
     """Overdue items, statistics and the filled table of one meeting (default: the latest)."""
     context = web(request)
     meeting_id = int(meeting) if meeting.isdigit() else None
-    with context.database.rollback_only() as session:
+    with context.database.reading() as session:
         late = queries.overdue(session, context.today())
         reminders = review.reminders(session, [v.id for v in late])
         stats = review.department_stats(session)
@@ -117,7 +117,7 @@ def download(request: Request, fmt: str, user: Viewer, meeting: str = "") -> Res
                     message="주소를 다시 확인해 주세요.")
     meeting_id = int(meeting) if meeting.isdigit() else None
     try:
-        with context.database.rollback_only() as session:
+        with context.database.reading() as session:
             table = export.build_table(session, meeting_id)
     except UserError as error:
         return page(context.env, "error.html", 404, user=user, title="내보낼 표가 없습니다",

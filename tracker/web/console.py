@@ -45,7 +45,7 @@ def items(request: Request, user: Viewer, meeting: str = "", department: str = "
     context = web(request)
     filters = {"meeting": meeting, "department": department, "status": status,
                "overdue": overdue}
-    with context.database.rollback_only() as session:
+    with context.database.reading() as session:
         rows = queries.list_items(
             session, department=department or None,
             status=status if status in {s.value for s in ItemStatus} else None,
@@ -67,7 +67,7 @@ def item(request: Request, item_id: ItemId, user: Viewer, done: str = "") -> Res
 def _item_page(request: Request, item_id: int, user: ConsoleUser, done: str | None,
                error: str | None, status: int = 200) -> Response:
     context = web(request)
-    with context.database.rollback_only() as session:
+    with context.database.reading() as session:
         try:
             shown = queries.view(queries.get_item(session, item_id), context.today())
         except UserError:
@@ -179,7 +179,7 @@ def send_requests(request: Request, user: Editor,
 def outbox(request: Request, user: Viewer, failed: str = "") -> Response:
     """Outgoing e-mails, newest first; failed=1 shows only the failures."""
     context = web(request)
-    with context.database.rollback_only() as session:
+    with context.database.reading() as session:
         rows = review.outbox(session, failed_only=bool(failed))
     return page(context.env, "console_outbox.html", user=user, rows=rows, failed=bool(failed),
                 title="발송함")

@@ -30,7 +30,7 @@ def current_status(request: Request) -> Status:
     """system_status through the app's database, read-only; a connection failure is a "fail"."""
     context = web(request)
     try:
-        with context.database.rollback_only() as session:
+        with context.database.reading() as session:
             return system_status(session, context.now())
     except SQLAlchemyError as exc:
         kind = context.database.engine.dialect.name

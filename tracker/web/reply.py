@@ -72,7 +72,7 @@ def show(token: str, request: Request) -> Response:
     if refused is not None:
         return refused
     try:
-        with context.database.rollback_only() as session:
+        with context.database.reading() as session:
             link = _link(context, session, token, request)
             data = review.reply_page(session, link.contact_id, link.meeting_id)
             csrf = sign(context.secret, "reply", str(link.id))
@@ -137,7 +137,7 @@ def _store(context: WebContext, request: Request, token: str, item_id: str, csrf
 def _form_again(context: WebContext, token: str, item_id: int, error: str,
                 fields: tuple[str, str, str, str, str]) -> Response:
     # The page again with the error beside the item and what was typed kept.
-    with context.database.rollback_only() as session:
+    with context.database.reading() as session:
         state, link = resolve_link(session, token, context.now())
         if state != "ok" or link is None:
             return _refusal_page(context, state)

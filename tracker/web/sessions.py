@@ -90,7 +90,7 @@ def current_user(request: Request) -> ConsoleUser | None:
     if not isinstance(data.get("uid"), int) or not isinstance(data.get("nonce"), str):
         return None
     context = web(request)
-    with context.database.rollback_only() as session:
+    with context.database.reading() as session:
         user = accounts.get_user(session, data["uid"])
         if user is None:
             return None
@@ -146,7 +146,7 @@ def login(request: Request, username: Annotated[str, Form()] = "",
     nonce = str(read_cookie(request).get("nonce", ""))
     if not nonce or not check_signature(context.secret, "login", nonce, csrf):
         return login_form(request, next)
-    with context.database.rollback_only() as session:
+    with context.database.reading() as session:
         user = accounts.authenticate(session, username, password)
         role = user.role if user else None
         uid = user.id if user else None
