@@ -175,3 +175,13 @@ def test_an_item_number_beyond_the_database_integer_is_a_404(app_db: Database) -
     assert client.get(f"/console/items/{2**63}").status_code == 404
     assert client.post(f"/console/items/{2**31}/due",
                        data={"csrf": csrf, "due": "2022-05-01"}).status_code == 404
+
+
+@pytest.mark.parametrize("value", [str(2**63), "²", "٣", "-1", "0"])
+def test_odd_meeting_numbers_in_query_strings_are_ignored_not_errors(
+    app_db: Database, value: str
+) -> None:
+    client, _ = _console_session(app_db)
+    for path in ("/chair", "/console", "/chair/export.csv"):
+        answer = client.get(path, params={"meeting": value})
+        assert_no_server_error(answer.status_code)

@@ -200,3 +200,11 @@ def test_shifted_cells_with_overlong_values_are_refused(db: Database, sample: Pa
     sample.write_text(text.replace("\t노동정책과\t", "\t" + "노동정책과" * 30 + "\t"), encoding="utf-8")
     with pytest.raises(UserError, match="142행: 담당부서 칸이 너무 깁니다"), db.transaction() as session:
         import_file(session, sample)
+
+
+def test_superscript_sequence_number_is_not_a_crash(db: Database, sample: Path) -> None:
+    text = sample.read_text(encoding="utf-8").replace("6\t1-7\t", "²\t1-7\t")
+    sample.write_text(text, encoding="utf-8")
+    with db.transaction() as session:
+        report = import_file(session, sample)
+    assert report.created["item"] == 14

@@ -504,7 +504,7 @@ def _program_entry(row: Row, columns: dict[str, int], strategy: str | None) -> T
         name=row.cell(columns["name"]),
         opinion_text=row.cell(columns["opinion"]),
         reply_text=row.cell(columns.get("reply")),
-        sequence=int(sequence) if sequence.isdigit() else None,
+        sequence=int(sequence) if sequence.isascii() and sequence.isdigit() else None,
         priority="중점" in row.cell(columns.get("priority")),
         category=row.cell(columns.get("category")) or None,
         department=row.cell(columns["department"]) or None,

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from tracker import export, queries, review
 from tracker.errors import UserError
 from tracker.queries import ItemView
-from tracker.web.context import web
+from tracker.web.context import record_id, web
 from tracker.web.rendering import page
 from tracker.web.sessions import ConsoleUser, viewer
 
@@ -92,7 +92,7 @@ def by_department(views: list[ItemView]) -> list[tuple[str, list[ItemView]]]:
 def chair(request: Request, user: Viewer, meeting: str = "") -> Response:
     """Overdue items, statistics and the filled table of one meeting (default: the latest)."""
     context = web(request)
-    meeting_id = int(meeting) if meeting.isdigit() else None
+    meeting_id = record_id(meeting)
     with context.database.reading() as session:
         late = queries.overdue(session, context.today())
         reminders = review.reminders(session, [v.id for v in late])
@@ -115,7 +115,7 @@ def download(request: Request, fmt: str, user: Viewer, meeting: str = "") -> Res
     if fmt not in MEDIA_TYPES:
         return page(context.env, "error.html", 404, title="페이지를 찾을 수 없습니다",
                     message="주소를 다시 확인해 주세요.")
-    meeting_id = int(meeting) if meeting.isdigit() else None
+    meeting_id = record_id(meeting)
     try:
         with context.database.reading() as session:
             table = export.build_table(session, meeting_id)

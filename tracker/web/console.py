@@ -16,7 +16,7 @@ from notifications.messages import enqueue_requests, enqueue_resend, enqueue_ret
 from tracker import contacts, links, queries, review, workflow
 from tracker.errors import UserError
 from tracker.queries import STATUS_LABELS
-from tracker.web.context import web
+from tracker.web.context import MAX_ID, record_id, web
 from tracker.web.rendering import page
 from tracker.web.sessions import ConsoleUser, editor, viewer
 
@@ -24,7 +24,7 @@ router = APIRouter()
 Viewer = Annotated[ConsoleUser, Depends(viewer)]
 Editor = Annotated[ConsoleUser, Depends(editor)]
 # Item.id is a 32-bit INTEGER: a larger number in the address is a 404, not a database error.
-ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 # Messages after a change, chosen by key so nothing the visitor typed is reflected.
 DONE = {
@@ -49,7 +49,7 @@ def items(request: Request, user: Viewer, meeting: str = "", department: str = "
         rows = queries.list_items(
             session, department=department or None,
             status=status if status in {s.value for s in ItemStatus} else None,
-            meeting_id=int(meeting) if meeting.isdigit() else None,
+            meeting_id=record_id(meeting),
             overdue_as_of=context.today() if overdue else None)
         choices = {"meetings": review.meetings(session),
                    "departments": queries.department_names(session)}

@@ -64,3 +64,15 @@ def web(request: Request) -> WebContext:
 def client_address(request: Request) -> str:
     """The client's address (uvicorn's proxy-headers support sets it behind a trusted proxy)."""
     return request.client.host if request.client else "unknown"
+
+
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every database
+
+
+def record_id(text: str) -> int | None:
+    """The id typed in a query string ("?meeting=3"): plain ASCII digits from 1 to MAX_ID,
+    else None (a filter that is then not applied)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None

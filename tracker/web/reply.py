@@ -22,7 +22,7 @@ from notifications.messages import enqueue_receipt
 from tracker import review, workflow
 from tracker.errors import UserError
 from tracker.links import resolve_link
-from tracker.web.context import WebContext, client_address, web
+from tracker.web.context import WebContext, client_address, record_id, web
 from tracker.web.rendering import page
 from tracker.web.security import check_signature, sign
 
@@ -180,4 +180,5 @@ def not_found(context: WebContext) -> Response:
 
 
 def _int(value: str) -> int:
-    return int(value) if value.isdigit() and len(value) < 10 else -1
+    number = record_id(value)
+    return -1 if number is None else number
