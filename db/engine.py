@@ -36,6 +36,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No limit on overflow connections: a SQLite connection is a file handle, and the web
+    # app reads on its event loop, which must never wait for a connection held by a thread.
+    if make_url(url).database not in (None, "", ":memory:"):
+        kwargs.setdefault("max_overflow", -1)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
     _configure_sqlite(engine)
     return engine

@@ -89,3 +89,16 @@ def test_readers_are_not_blocked_by_a_writer_on_sqlite(tmp_path: Path) -> None:
             assert reader.scalars(select(Committee)).all() == []
     with database.reading() as reader:
         assert [c.name for c in reader.scalars(select(Committee))] == ["일자리분과"]
+
+
+def test_a_sqlite_reader_never_waits_for_a_pooled_connection(tmp_path: Path) -> None:
+    # The reply page reads on the web app's event loop: if threads held every pooled
+    # connection (writers queueing for the lock), waiting for one would stall every page.
+    database = open_database(str(tmp_path / "tracker.db"))
+    held = [database.engine.connect() for _ in range(40)]  # the web thread pool's size
+    try:
+        with database.reading() as reader:
+            assert reader.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        for connection in held:
+            connection.close()

@@ -176,6 +176,21 @@ def test_draft_is_stored_unsubmitted_without_receipt(app_db: Database) -> None:
     assert "쓰는 중" in client.get(f"/r/{token}").text  # the form starts from the draft
 
 
+def test_page_shows_the_standing_reply_and_starts_the_form_from_the_newest_draft(
+    app_db: Database,
+) -> None:
+    token = issue(app_db, CONTACT_A)
+    [item_id, _] = item_ids(app_db, CONTACT_A)
+    with app_db.transaction() as session:
+        for n in range(1, 31):  # a long history: the page still shows the right revisions
+            workflow.submit_response(session, item_id, f"회신 {n}번째", CONTACT_A, kind="반영")
+        workflow.submit_response(session, item_id, "쓰는 중인 초안", CONTACT_A, draft=True)
+    text = make_client(app_db).get(f"/r/{token}").text
+    assert "제출된 회신 (30차, 반영)" in text and "회신 30번째" in text
+    assert "쓰는 중인 초안" in text  # the form starts from the draft
+    assert "회신 29번째" not in text and "회신 1번째" not in text
+
+
 def test_hard_to_reflect_needs_a_reason_and_keeps_what_was_typed(app_db: Database) -> None:
     token = issue(app_db, CONTACT_A)
     client = make_client(app_db)

@@ -22,6 +22,12 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
 
+    @property
+    def embedded(self) -> bool:
+        """Whether the database is a SQLite file in this process (reads take microseconds and
+        never wait on the network)."""
+        return self.engine.dialect.name == "sqlite"
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed at the end of the block, rolled back on error."""

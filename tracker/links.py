@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Item, ReplyLink
@@ -29,6 +30,18 @@ LinkState = Literal["ok", "expired", "revoked", "unknown"]
 TOKEN_BYTES = 32
 # token_urlsafe(32) gives 43 characters of [A-Za-z0-9_-]; anything else cannot be ours.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# Built once and read as plain columns: every page view and every POST looks its token up.
+_BY_HASH = select(ReplyLink.id, ReplyLink.contact_id, ReplyLink.meeting_id, ReplyLink.expires_at,
+                  ReplyLink.revoked_at).where(ReplyLink.token_hash == bindparam("token_hash"))
+
+
+@dataclass(frozen=True)
+class LinkScope:
+    """What a reply link acts on: one contact's items of one meeting."""
+
+    id: int
+    contact_id: int
+    meeting_id: int
 
 
 def hash_token(token: str) -> str:
@@ -70,29 +83,39 @@ def issue_link(
                ReplyLink.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    session.add(ReplyLink(
-        token_hash=hash_token(token), contact_id=contact_id, meeting_id=meeting_id,
-        created_at=now, expires_at=link_expiry(latest_due, now, valid_days),
-    ))
+    token, link = new_link(contact_id, meeting_id, latest_due, now, valid_days)
+    session.add(link)
     session.flush()
     return token
 
 
-def resolve_link(session: Session, token: object, now: datetime) -> tuple[LinkState, ReplyLink | None]:
+def new_link(
+    contact_id: int, meeting_id: int, latest_due: date | None, now: datetime,
+    valid_days: int = 60,
+) -> tuple[str, ReplyLink]:
+    """A fresh token, `secrets.token_urlsafe(TOKEN_BYTES)` (256 bits), and its unsaved
+    ReplyLink, which holds only the token's hash. Touches no database and revokes nothing:
+    `issue_link` does both around it."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, ReplyLink(
+        token_hash=hash_token(token), contact_id=contact_id, meeting_id=meeting_id,
+        created_at=now, expires_at=link_expiry(latest_due, now, valid_days),
+    )
+
+
+def resolve_link(session: Session, token: object, now: datetime) -> tuple[LinkState, LinkScope | None]:
     """The state of `token` and its link: ("ok", link), ("expired", link), ("revoked", link) or
     ("unknown", None). Any malformed input (empty, wrong alphabet or length, not a str) is
     "unknown"; this never raises for bad input."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.match(token):
         return "unknown", None
-    link = session.scalars(
-        select(ReplyLink).where(ReplyLink.token_hash == hash_token(token))
-    ).one_or_none()
-    if link is None:
+    row = session.connection().execute(_BY_HASH, {"token_hash": hash_token(token)}).one_or_none()
+    if row is None:
         return "unknown", None
-    if link.revoked_at is not None:
+    link = LinkScope(row.id, row.contact_id, row.meeting_id)
+    if row.revoked_at is not None:
         return "revoked", link
-    if as_utc(link.expires_at) <= as_utc(now):
+    if as_utc(row.expires_at) <= as_utc(now):
         return "expired", link
     return "ok", link
 

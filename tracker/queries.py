@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Committee, Department, Item, ItemStatus, Meeting, Program, Response
 from tracker.errors import UserError
+
+
+class _Revision(Protocol):
+    submitted: bool
+    accepted_at: datetime | None
+
+
+_R = TypeVar("_R", bound=_Revision)
 
 OPEN_STATUSES = (ItemStatus.NEW, ItemStatus.REQUESTED, ItemStatus.ANSWERED, ItemStatus.RETURNED)
 STATUS_LABELS = {
@@ -56,7 +65,13 @@ class ItemView:
 
 def follow_up(item: Item) -> Response | None:
     """The response that stands in the follow-up column: the accepted one, else the latest submitted."""
-    submitted = [r for r in item.responses if r.submitted]
+    return standing(item.responses)
+
+
+def standing(responses: Sequence[_R]) -> _R | None:
+    """Of one item's responses, oldest first (ORM objects or rows with `submitted` and
+    `accepted_at`), the one in the follow-up column: the accepted one, else the latest submitted."""
+    submitted = [r for r in responses if r.submitted]
     accepted = [r for r in submitted if r.accepted_at is not None]
     chosen = accepted or submitted
     return chosen[-1] if chosen else None

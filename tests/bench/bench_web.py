@@ -6,7 +6,7 @@ emails given, one valid reply link); wrk measures `GET /r/{token}` and the POST 
 uvicorn settings serve a FastAPI app whose one route returns a constant.
 
 Run from the project root (needs `wrk`: apt-get install wrk):
-  /work/venv/bin/python -m tests.bench.bench_web [seconds]
+  /work/venv/bin/python -m tests.bench.bench_web [seconds per round]
 """
 
 from __future__ import annotations
@@ -22,11 +22,14 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fastapi.responses import PlainTextResponse, Response
+
 from tests.bench.common import machine
 from tests.smtp_server import free_port
 
 SAMPLE = Path(__file__).parent.parent / "data" / "2022-01-15-jobs-subcommittee-minutes.txt"
 CONNECTIONS = 8
+ROUNDS = 3
 SECRET = "bench-secret"
 LUA = """wrk.method = "POST"
 wrk.body = "{body}"
@@ -58,15 +61,25 @@ def prepare(path: Path) -> str:
         return issue_link(session, contact.id, item.meeting_id, datetime.now(UTC), 60)
 
 
+def bare_sync() -> Response:
+    """The bare route as a plain function (FastAPI runs it in its thread pool)."""
+    return PlainTextResponse("ok")
+
+
+async def bare_async() -> Response:
+    """The bare route as a coroutine (run on the event loop, like the reply page on SQLite)."""
+    return PlainTextResponse("ok")
+
+
 def serve(kind: str, db_path: str, port: int) -> None:
     """Run one uvicorn worker with the tracker's app ("tracker") or the bare app ("bare")."""
     import uvicorn
     from fastapi import FastAPI
-    from fastapi.responses import PlainTextResponse
 
     if kind == "bare":
         app = FastAPI()
-        app.add_api_route("/bare", lambda: PlainTextResponse("ok"), methods=["GET"])
+        app.add_api_route("/bare", bare_sync, methods=["GET"])
+        app.add_api_route("/bare-async", bare_async, methods=["GET"])
     else:
         from tracker.config import Settings
         from tracker.database import open_database
@@ -118,30 +131,39 @@ def post_script(workdir: Path, port: int, token: str) -> tuple[Path, str]:
 
 
 def main() -> None:
-    """Measure GET and POST of the reply page, then the bare route; print the ratios."""
+    """Measure GET and POST of the reply page and the bare routes, in alternating rounds (the
+    median of ROUNDS each, so a passing load spike hits both sides); print the ratios."""
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     print(f"machine: {machine()}")
+    rates: dict[str, list[tuple[float, str]]] = {"get": [], "post": [], "bare": [], "async": []}
     with tempfile.TemporaryDirectory() as tmp:
-        workdir, port = Path(tmp), free_port()
+        workdir, port, bare_port = Path(tmp), free_port(), free_port()
         token = prepare(workdir / "web.db")
-        server = start("tracker", str(workdir / "web.db"), port, f"/r/{token}")
+        servers = [start("tracker", str(workdir / "web.db"), port, f"/r/{token}"),
+                   start("bare", "", bare_port, "/bare")]
         try:
-            get_rate, get_note = wrk(f"http://127.0.0.1:{port}/r/{token}", seconds)
             script, url = post_script(workdir, port, token)
-            post_rate, post_note = wrk(url, seconds, script)
+            for _ in range(ROUNDS):
+                rates["get"].append(wrk(f"http://127.0.0.1:{port}/r/{token}", seconds))
+                rates["bare"].append(wrk(f"http://127.0.0.1:{bare_port}/bare", seconds))
+                rates["async"].append(wrk(f"http://127.0.0.1:{bare_port}/bare-async", seconds))
+                rates["post"].append(wrk(url, seconds, script))
         finally:
-            server.terminate()
-            server.wait()
-        bare = start("bare", "", port := free_port(), "/bare")
-        try:
-            bare_rate, bare_note = wrk(f"http://127.0.0.1:{port}/bare", seconds)
-        finally:
-            bare.terminate()
-            bare.wait()
-    print(f"GET /r/{{token}}: {get_rate:7.0f} req/s ({get_note}); "
-          f"{get_rate / bare_rate:.0%} of bare (goal ≥ 500 req/s, ≥ 40%)")
-    print(f"POST reply:      {post_rate:7.0f} req/s ({post_note}); {post_rate / bare_rate:.0%} of bare")
-    print(f"bare FastAPI:    {bare_rate:7.0f} req/s ({bare_note})")
+            for server in servers:
+                server.terminate()
+                server.wait()
+    get, post, bare, bare_async = (median(rates[k]) for k in ("get", "post", "bare", "async"))
+    print(f"GET /r/{{token}}: {get[0]:7.0f} req/s ({get[1]}); {get[0] / bare[0]:.0%} of the bare "
+          f"route, {get[0] / bare_async[0]:.0%} of the async bare route (goal ≥ 500 req/s, ≥ 40%)")
+    print(f"POST reply:      {post[0]:7.0f} req/s ({post[1]}); {post[0] / bare[0]:.0%} of bare")
+    print(f"bare route:      {bare[0]:7.0f} req/s ({bare[1]}; plain function, thread pool)")
+    print(f"bare async:      {bare_async[0]:7.0f} req/s ({bare_async[1]}; coroutine)")
+    print("rounds:", {k: [round(r) for r, _ in v] for k, v in rates.items()})
+
+
+def median(results: list[tuple[float, str]]) -> tuple[float, str]:
+    """The median result by rate (the middle one of an odd number)."""
+    return sorted(results)[len(results) // 2]
 
 
 if __name__ == "__main__":

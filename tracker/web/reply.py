@@ -16,12 +16,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from db.models import ReplyLink
 from notifications.messages import enqueue_receipt
 from tracker import review, workflow
 from tracker.errors import UserError
-from tracker.links import resolve_link
+from tracker.links import LinkScope, resolve_link
 from tracker.web.context import WebContext, client_address, record_id, web
 from tracker.web.rendering import page
 from tracker.web.security import check_signature, sign
@@ -65,9 +65,17 @@ def parse_form(text: str, kind: str, reason: str, planned_on: str, action: str) 
 
 
 @router.api_route("/r/{token}", methods=["GET", "HEAD"])
-def show(token: str, request: Request) -> Response:
+async def show(token: str, request: Request) -> Response:
     """The reply page of a link (reads only)."""
     context = web(request)
+    if context.database.embedded:
+        # A SQLite read takes microseconds; in a worker thread each sqlite3 call would give up
+        # the GIL and queue to get it back behind the event loop, costing more than the read.
+        return _show(context, token, request)
+    return await run_in_threadpool(_show, context, token, request)
+
+
+def _show(context: WebContext, token: str, request: Request) -> Response:
     refused = _refuse_if_limited(context, request)
     if refused is not None:
         return refused
@@ -149,7 +157,7 @@ def _form_again(context: WebContext, token: str, item_id: int, error: str,
                 errors={item_id: error}, entered=entered, title="후속조치 회신")
 
 
-def _link(context: WebContext, session: Session, token: str, request: Request) -> ReplyLink:
+def _link(context: WebContext, session: Session, token: str, request: Request) -> LinkScope:
     state, link = resolve_link(session, token, context.now())
     if state != "ok" or link is None:
         context.token_limiter.record_failure(client_address(request))
