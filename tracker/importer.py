@@ -38,6 +38,9 @@ from tracker import audit, duedates, opinions, sources
 from tracker.minutes import Minutes, TableEntry, parse_rows
 
 ACTOR = "import"
+# New rows are flushed in batches of this many table entries: one flush for a whole
+# 10,000-row table held every pending row and its flush plan in memory at once.
+FLUSH_EVERY = 500
 M = TypeVar("M", bound=Base)
 
 KIND_LABELS = {
@@ -99,16 +102,17 @@ def import_minutes(session: Session, minutes: Minutes, *, default_days: int = 30
     store.preload(Item, select(Item).where(Item.meeting_id == meeting.id), ("meeting_id", "key"))
     strategies = {e.number: _strategy(store, e, minutes) for e in minutes.strategies}
     created: list[tuple[Item, str]] = []
-    for entry in minutes.entries:
+    for number, entry in enumerate(minutes.entries, 1):
         program = None
         if entry.kind == "program":
             program = _program(store, entry, minutes, strategies.get(entry.strategy or ""))
             _discussion(store, meeting, program, minutes.discussions.get(entry.number))
         created += _items(store, meeting, entry, program, strategies.get(entry.number),
                           default_days)
-    session.flush()  # one flush gives every new item its id for the audit log
-    for item, reply in created:
-        _audit_created(store, item, reply)
+        if number % FLUSH_EVERY == 0:
+            _audit_created(store, created)
+            created = []
+    _audit_created(store, created)
     if report.changed:
         audit.record(session, ACTOR, "import", meeting_id=meeting.id, source=minutes.source,
                      created=dict(report.created), updated=dict(report.updated))
@@ -250,11 +254,13 @@ def _items(
     return created
 
 
-def _audit_created(store: _Store, item: Item, reply: str) -> None:
-    audit.record(store.session, ACTOR, "created", item_id=item.id, text=item.text,
-                 due=item.due_date, due_reason=item.due_reason, needs_reply=item.needs_reply)
-    if reply:
-        _existing_reply(store, item, reply)
+def _audit_created(store: _Store, created: list[tuple[Item, str]]) -> None:
+    store.session.flush()  # one flush per batch gives the new items their ids for the log
+    for item, reply in created:
+        audit.record(store.session, ACTOR, "created", item_id=item.id, text=item.text,
+                     due=item.due_date, due_reason=item.due_reason, needs_reply=item.needs_reply)
+        if reply:
+            _existing_reply(store, item, reply)
 
 
 def _update_item_text(
