@@ -355,6 +355,11 @@ class ReplyLink(Base):
     """A no-login reply link for one contact's items of one meeting; only the token's hash is kept."""
 
     __tablename__ = "reply_link"
+    __table_args__ = (
+        # links.issue_link revokes a contact's live links for a meeting before issuing one:
+        # UPDATE reply_link … WHERE contact_id = ? AND meeting_id = ? AND revoked_at IS NULL
+        Index("ix_reply_link_contact_meeting", "contact_id", "meeting_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

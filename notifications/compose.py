@@ -9,7 +9,9 @@ Non-ASCII subjects and display names become RFC 2047 encoded words; bodies are U
 `build` writes only ASCII: a header value that is not plain short ASCII becomes a run of
 base64 encoded words (whole UTF-8 characters each, at most 75 characters, one per folded
 line), so nothing in it can end a line; bodies are base64 with CRLF line ends; the
-multipart boundary ("=_" and 32 random hex digits) cannot occur in base64 text.
+multipart boundary ("=_" and 32 random hex digits) cannot occur in base64 text. An address
+with an international domain is written with the domain in punycode; one whose local part
+is not ASCII is refused (ValueError), since only a UTF-8 header (RFC 6532) could hold it.
 tests/test_mailer.py checks it against `make_message`, hostile input included.
 """
 
@@ -44,6 +46,21 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 def header_text(value: str) -> str:
     """`value` fit for one header line: line breaks and control characters become one space."""
     return _UNSAFE.sub(" ", value).strip()
+
+
+def ascii_address(address: str) -> str | None:
+    """`address` in ASCII, as every mail server takes it: unchanged when it is ASCII, with an
+    international domain in punycode (IDNA) when only the domain is not; None when the local
+    part is not ASCII (or the domain is no valid IDN): only SMTPUTF8 (RFC 6531) can carry it."""
+    if address.isascii():
+        return address
+    local, at, domain = address.rpartition("@")
+    if not at or not local.isascii():
+        return None
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -187,15 +204,17 @@ def _mailbox_tokens(mailboxes: Sequence[Mailbox]) -> list[str]:
         if tokens:
             tokens[-1] += ","
         address = mailbox.header()  # ValueError for a bad address
-        if not address.addr_spec.isascii():
+        # An international domain goes as punycode, like the envelope (mailer.plan_envelope).
+        spec = ascii_address(address.addr_spec)
+        if spec is None:
             raise ValueError(f"bad address: {mailbox.address!r}")
         name = address.display_name
         if not name:
-            tokens.append(address.addr_spec)
+            tokens.append(spec)
             continue
         plain = _PLAIN_NAME.fullmatch(name) and "=?" not in name
         tokens += [name] if plain else encoded_words(name)
-        tokens.append(f"<{address.addr_spec}>")
+        tokens.append(f"<{spec}>")
     return tokens
 
 

@@ -5,6 +5,12 @@ Classification: connection refused or dropped, timeouts, 4xx replies and login f
 (a configuration problem, fixed by an operator) are temporary; 5xx replies and refused
 addresses are permanent. With two recipients (to and cc) each gets its own result, so the
 one that accepted is not sent to again.
+
+Envelope addresses: ASCII ones go as they are, and MAIL FROM never carries SMTPUTF8 for
+them (our messages are ASCII: encoded words, base64 bodies). An international domain goes
+as punycode, which every server takes. A non-ASCII local part (담당자@예시.kr) goes with
+the SMTPUTF8 parameter (RFC 6531) when the server offers it; when it does not, that
+recipient fails permanently with NEEDS_SMTPUTF8 and is never put in the envelope.
 """
 
 from __future__ import annotations
@@ -18,9 +24,14 @@ from typing import Any
 
 import aiosmtplib
 
+from notifications.compose import ascii_address
+
 log = logging.getLogger(__name__)
 
 ALL = "*"  # the key of a failure that concerns every recipient (connection, DATA reply)
+# RFC 6531's refusal (553 5.6.7) of a non-ASCII address without SMTPUTF8, for the secretariat.
+NEEDS_SMTPUTF8 = ("553 5.6.7 메일 서버가 SMTPUTF8을 지원하지 않아 한글(비ASCII) 주소로 보낼 수 "
+                  "없습니다 (non-ASCII address; the server does not offer SMTPUTF8)")
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,50 @@ def outcome_of_error(exc: BaseException, recipients: Sequence[str]) -> Outcome:
     return Outcome(temporary={ALL: describe(exc)})
 
 
+@dataclass
+class Envelope:
+    """MAIL FROM and RCPT TO as sent for one message, and what was refused before sending."""
+
+    sender: str
+    recipients: dict[str, str] = field(default_factory=dict)  # as sent -> as given
+    refused: dict[str, str] = field(default_factory=dict)  # as given (or ALL) -> reason
+    options: list[str] = field(default_factory=list)  # MAIL parameters: [] or ["SMTPUTF8"]
+
+    def outcome(self, sent: Outcome) -> Outcome:
+        """`sent` keyed by the addresses as given (the outbox's), plus the early refusals."""
+        def given(address: str) -> str:
+            return self.recipients.get(address, address)
+
+        return Outcome(accepted=[given(a) for a in sent.accepted],
+                       temporary={given(a): r for a, r in sent.temporary.items()},
+                       permanent={given(a): r for a, r in sent.permanent.items()}
+                       | self.refused)
+
+
+def plan_envelope(sender: str, recipients: Sequence[str], smtputf8: bool) -> Envelope:
+    """The envelope for a server that offers SMTPUTF8 (`smtputf8`) or not: each address in
+    its ASCII form (compose.ascii_address) when it has one, else as UTF-8 when offered, else
+    refused with NEEDS_SMTPUTF8 (every recipient, under ALL, when it is the sender's).
+    SMTPUTF8 is asked for only when an address needs it, never just because it is offered."""
+    def wire(address: str) -> str | None:
+        ascii_form = ascii_address(address)
+        return ascii_form if ascii_form is not None else (address if smtputf8 else None)
+
+    mail_from = wire(sender)
+    if mail_from is None:
+        return Envelope(sender, refused={ALL: f"{sender}: {NEEDS_SMTPUTF8}"})
+    envelope = Envelope(mail_from)
+    for address in recipients:
+        sent = wire(address)
+        if sent is None:
+            envelope.refused[address] = NEEDS_SMTPUTF8
+        else:
+            envelope.recipients[sent] = address
+    if not all(a.isascii() for a in (mail_from, *envelope.recipients)):
+        envelope.options.append("SMTPUTF8")
+    return envelope
+
+
 class Mailer:
     """A bounded pool of SMTP connections, opened on demand and reused; use `async with`."""
 
@@ -123,19 +178,42 @@ class Mailer:
 
     async def send(self, sender: str, recipients: Sequence[str], message: bytes) -> Outcome:
         """Send `message` (complete RFC 5322 bytes) to `recipients`; never raises for SMTP or
-        network errors: they come back in the Outcome."""
+        network errors: they come back in the Outcome, keyed by the addresses as given.
+        A non-ASCII address is sent as plan_envelope says (punycode, SMTPUTF8 or refused)."""
         client = await self._pool.get()
+        envelope = Envelope(sender, {r: r for r in recipients})  # until the server is asked
         try:
             if client is None or not client.is_connected:
                 client = await self._connect()
-            refused, _ = await client.sendmail(sender, list(recipients), message)
+            smtputf8 = await _offers_smtputf8(client, [sender, *recipients])
+            envelope = plan_envelope(sender, recipients, smtputf8)
+            sent = await _transact(client, envelope, message)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             _discard(client)
             client = None
-            return outcome_of_error(exc, recipients)
+            sent = outcome_of_error(exc, list(envelope.recipients))
         finally:
             self._pool.put_nowait(client)
-        return _partial(recipients, refused)
+        return envelope.outcome(sent)
+
+
+async def _offers_smtputf8(client: aiosmtplib.SMTP, addresses: Sequence[str]) -> bool:
+    # Ask (EHLO, which sendmail would say anyway) only when an address has no ASCII form:
+    # an all-ASCII message goes exactly as it always did.
+    if all(ascii_address(a) is not None for a in addresses):
+        return False
+    if client.is_ehlo_or_helo_needed:
+        await client.ehlo()
+    return client.supports_extension("smtputf8")
+
+
+async def _transact(client: aiosmtplib.SMTP, envelope: Envelope, message: bytes) -> Outcome:
+    if not envelope.recipients:  # all refused before sending: nothing to tell the server
+        return Outcome()
+    recipients = list(envelope.recipients)
+    refused, _ = await client.sendmail(envelope.sender, recipients, message,
+                                       mail_options=envelope.options)
+    return _partial(recipients, refused)
 
 
 def _partial(recipients: Sequence[str], refused: dict[str, Any]) -> Outcome:

@@ -29,7 +29,7 @@ from db.models import (
     ReplyLink,
 )
 from notifications import outbox
-from notifications.compose import Draft, Mailbox, build, header_text
+from notifications.compose import Draft, Mailbox, ascii_address, build, header_text
 from notifications.policy import Occasion, ReminderPolicy, first_reminder_at
 from templates import environment
 from tracker import audit, links
@@ -148,6 +148,10 @@ def _enqueue(
     draft = Draft(sender=_sender(settings), to=to, subject=rendered.subject, text=rendered.text,
                   html=rendered.html, reply_to=settings.secretariat_email, cc=cc,
                   in_reply_to=in_reply_to)
+    for mailbox in (to, *cc):
+        if ascii_address(mailbox.address) is None:  # stored before check_email refused it
+            raise UserError(f"이 주소로는 보낼 수 없습니다: {mailbox.name} <{mailbox.address}>. "
+                            "`tracker contacts add`로 영문 주소를 적어 주세요.")
     return outbox.enqueue(
         session, dedup_key=key[:300], kind=kind, recipient=to.address, subject=rendered.subject,
         message=build(draft, now), item_ids=list(item_ids), contact_id=contact_id,

@@ -4,6 +4,7 @@
 per DATA, with the envelope); `.refuse[address] = "550 …"` refuses a recipient;
 `.data_replies` is a list of replies to give to the next DATA commands instead of 250
 ("451 …" for a temporary failure); `.stop()` / `.start()` take it down and up on the same port.
+It offers SMTPUTF8 (aiosmtpd's default); `ascii_smtp_server` is one that does not.
 Import the fixture into a test module with
 `from tests.smtp_server import smtp_server_fixture  # noqa: F401`.
 """
@@ -32,6 +33,7 @@ class Received:
     sender: str
     recipients: list[str]
     data: bytes
+    mail_options: list[str] = field(default_factory=list)  # MAIL FROM parameters, upper case
 
     def parsed(self) -> EmailMessage:
         """The message, parsed with the modern e-mail policy (headers decoded)."""
@@ -61,7 +63,8 @@ class Handler:
             if self.data_replies:
                 return self.data_replies.pop(0)
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          bytes(envelope.original_content or envelope.content)))
+                                          bytes(envelope.original_content or envelope.content),
+                                          list(envelope.mail_options)))
         return "250 Message accepted"
 
 
@@ -77,9 +80,11 @@ class TestServer:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, handler: Handler | None = None, port: int | None = None) -> None:
+    def __init__(self, handler: Handler | None = None, port: int | None = None,
+                 smtputf8: bool = True) -> None:
         self.handler = handler or Handler()
         self.port = port or free_port()
+        self.smtputf8 = smtputf8  # offer SMTPUTF8 in the EHLO reply (and accept UTF-8)
         self._controller: Controller | None = None
 
     @property
@@ -99,7 +104,8 @@ class TestServer:
 
     def start(self) -> None:
         """Listen on 127.0.0.1:port."""
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                      enable_SMTPUTF8=self.smtputf8)
         self._controller.start()
 
     def stop(self) -> None:
@@ -122,6 +128,15 @@ class TestServer:
 def smtp_server_fixture() -> Iterator[TestServer]:
     """A running SMTP server on 127.0.0.1 for one test."""
     server = TestServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="ascii_smtp_server")
+def ascii_smtp_server_fixture() -> Iterator[TestServer]:
+    """A running SMTP server on 127.0.0.1 that does not offer SMTPUTF8 (strict ASCII)."""
+    server = TestServer(smtputf8=False)
     server.start()
     yield server
     server.stop()

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from db.models import Contact
 from notifications.compose import Draft, Mailbox, make_message, to_bytes
 from notifications.mailcatcher import MailCatcher
 from tests.sample_contacts import give_emails
@@ -65,3 +67,25 @@ def test_mailcatcher_stores_eml_files(tmp_path: Path) -> None:
                         to_bytes(make_message(draft, datetime.now(UTC))))
     [stored] = catcher.files()
     assert b"Subject: =?utf-8?" in stored.read_bytes()
+
+
+def test_a_korean_local_part_is_refused_at_entry_and_never_crashes_send(
+    imported: Database, run: Any, mail_env: TestServer
+) -> None:
+    refused = run("contacts", "add", "--department", "관광과", "--name", "장보영",
+                  "--email", "담당자@example.org")
+    assert refused.exit_code == 1 and "영문 주소" in refused.stderr
+    assert run("contacts", "add", "--department", "관광과", "--name", "장보영",
+               "--email", "jang@관광.example").exit_code == 0  # a Korean domain goes as punycode
+    give_emails(imported, skip=("장보영",))
+    with imported.transaction() as session:  # an address stored before the check existed
+        contact = session.scalars(select(Contact).where(Contact.name == "조미화")).one()
+        contact.email = "조미화@example.org"
+    result = run("send")
+    assert result.exit_code == 1 and "조미화@example.org" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert mail_env.messages == [] and "대기열에 메일이 없습니다" in run("outbox").output
+    assert run("contacts", "add", "--department", "노동정책과", "--name", "조미화",
+               "--email", "cho@example.org").exit_code == 0
+    assert run("send").exit_code == 0
+    assert "jang@xn--" in " ".join(m.recipients[0] for m in mail_env.messages)

@@ -1,18 +1,23 @@
-"""Building and sending messages: header injection, Korean round trip, required headers."""
+"""Building and sending messages: header injection, Korean round trip (SMTPUTF8 only when
+an address needs it and the server offers it), required headers."""
 
 from __future__ import annotations
 
 import asyncio
 import email
 import email.policy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 
+import aiosmtplib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from db.models import OutboxMessage, OutboxState
+from notifications import outbox, sender
 from notifications.compose import (
     POLICY,
     Draft,
@@ -22,8 +27,14 @@ from notifications.compose import (
     make_message,
     to_bytes,
 )
-from notifications.mailer import Mailer, SmtpConfig
-from tests.smtp_server import TestServer, free_port, smtp_server_fixture  # noqa: F401
+from notifications.mailer import NEEDS_SMTPUTF8, Mailer, Outcome, SmtpConfig
+from tests.smtp_server import (  # noqa: F401
+    TestServer,
+    ascii_smtp_server_fixture,
+    free_port,
+    smtp_server_fixture,
+)
+from tracker.database import Database
 
 NOW = datetime(2022, 3, 2, 1, 0, tzinfo=UTC)
 SENDER = Mailbox("모니터링 후속조치 사무국", "tracker@council.example.org")
@@ -261,3 +272,114 @@ def test_built_message_goes_through_a_real_server(smtp_server: TestServer) -> No
     [received] = smtp_server.messages
     assert received.data.rstrip(b"\r\n") == built.data.rstrip(b"\r\n")
     assert received.parsed()["To"].addresses[0].display_name == "김윤지 Bcc: victim@evil.example"
+
+
+# ---------------------------------------------------------------- SMTPUTF8 (RELIABILITY.md 11)
+
+HANGUL_LOCAL = "담당자@예시.kr"  # only SMTPUTF8 can carry this local part
+IDN = "jang@예시.kr"  # ASCII local part: the domain goes as punycode, no extension needed
+IDN_PUNYCODE = "jang@xn--vv4b11d.kr"
+
+
+@pytest.fixture(params=["offers SMTPUTF8", "ASCII only"])
+def either_server(request: pytest.FixtureRequest) -> TestServer:
+    """Each of the two real servers in turn: one offers SMTPUTF8, one does not."""
+    name = "smtp_server" if request.param == "offers SMTPUTF8" else "ascii_smtp_server"
+    server = request.getfixturevalue(name)
+    assert isinstance(server, TestServer)
+    return server
+
+
+def offers_smtputf8(server: TestServer) -> bool:
+    """What the server's EHLO reply says, asked directly (the premise of each test)."""
+    async def ask() -> bool:
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=server.port,
+                                   start_tls=False) as client:
+            await client.ehlo()
+            return client.supports_extension("smtputf8")
+
+    return asyncio.run(ask())
+
+
+def test_ascii_addresses_never_carry_smtputf8_even_when_it_is_offered(
+    either_server: TestServer
+) -> None:
+    assert offers_smtputf8(either_server) == either_server.smtputf8
+    raw = build(draft(cc=[Mailbox("이참조", "lee@example.org")]), NOW).data
+    outcome = send(either_server, raw, ["kim@example.org", "lee@example.org"])
+    assert isinstance(outcome, Outcome) and outcome.delivered
+    [received] = either_server.messages
+    assert received.recipients == ["kim@example.org", "lee@example.org"]
+    assert "SMTPUTF8" not in received.mail_options
+    assert received.parsed()["Subject"] == "[일자리분과] 회신 요청 (1-1) - 기한 2022-02-23"
+
+
+def test_a_korean_local_part_goes_with_smtputf8_when_the_server_offers_it(
+    smtp_server: TestServer
+) -> None:
+    assert offers_smtputf8(smtp_server)
+    outcome = send(smtp_server, build(draft(), NOW).data, [HANGUL_LOCAL, "kim@example.org"])
+    assert isinstance(outcome, Outcome) and outcome.delivered
+    assert outcome.accepted == [HANGUL_LOCAL, "kim@example.org"]
+    [received] = smtp_server.messages
+    assert "SMTPUTF8" in received.mail_options
+    assert received.recipients == [HANGUL_LOCAL, "kim@example.org"]
+
+
+def test_without_smtputf8_a_korean_local_part_fails_for_good_and_the_others_get_it(
+    ascii_smtp_server: TestServer
+) -> None:
+    assert not offers_smtputf8(ascii_smtp_server)
+    raw = build(draft(), NOW).data
+    outcome = send(ascii_smtp_server, raw, [HANGUL_LOCAL, "kim@example.org"])
+    assert isinstance(outcome, Outcome)
+    assert outcome.accepted == ["kim@example.org"] and not outcome.temporary
+    assert outcome.permanent == {HANGUL_LOCAL: NEEDS_SMTPUTF8}
+    assert "SMTPUTF8" in NEEDS_SMTPUTF8 and "한글" in NEEDS_SMTPUTF8
+    [received] = ascii_smtp_server.messages
+    assert received.recipients == ["kim@example.org"]
+    assert "SMTPUTF8" not in received.mail_options
+    alone = send(ascii_smtp_server, raw, [HANGUL_LOCAL])  # nothing left to send
+    assert alone == Outcome(permanent={HANGUL_LOCAL: NEEDS_SMTPUTF8})
+    assert len(ascii_smtp_server.messages) == 1
+
+
+def test_an_international_domain_goes_as_punycode_without_smtputf8(
+    either_server: TestServer
+) -> None:
+    built = build(draft(to=Mailbox("장보영", IDN)), NOW)
+    outcome = send(either_server, built.data, [IDN])  # the outbox keeps the address as given
+    assert isinstance(outcome, Outcome) and outcome.accepted == [IDN] and outcome.delivered
+    [received] = either_server.messages
+    assert received.recipients == [IDN_PUNYCODE]
+    assert "SMTPUTF8" not in received.mail_options
+    to = received.parsed()["To"].addresses[0]
+    assert (to.display_name, to.addr_spec) == ("장보영", IDN_PUNYCODE)
+
+
+def test_build_refuses_a_korean_local_part_an_ascii_header_cannot_hold() -> None:
+    box = Mailbox("담당자", HANGUL_LOCAL)
+    with pytest.raises(ValueError):
+        build(draft(to=box), NOW)
+    with pytest.raises(ValueError):
+        build(draft(cc=[box]), NOW)
+
+
+def test_the_refusal_without_smtputf8_is_recorded_and_the_secretariat_told(
+    db: Database, ascii_smtp_server: TestServer
+) -> None:
+    # build() cannot write this address in a header (above); the envelope is what counts here.
+    with db.transaction() as session:
+        outbox.enqueue(session, dedup_key="utf8", kind="request", recipient=HANGUL_LOCAL,
+                       subject="회신 요청", message=build(draft(), NOW), now=NOW,
+                       lifetime=timedelta(days=5))
+    report = sender.flush(db, ascii_smtp_server.settings(), clock=lambda: NOW)
+    assert report.failed == 1 and report.last_error == f"{HANGUL_LOCAL}: {NEEDS_SMTPUTF8}"
+    with db.reading() as session:
+        row = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedup_key == "utf8")).one()
+        assert row.state == OutboxState.FAILED and row.last_error == report.last_error
+    [alert] = ascii_smtp_server.messages
+    assert alert.recipients == ["office@example.org"]
+    body = alert.parsed().get_body(("plain",))
+    assert body is not None and NEEDS_SMTPUTF8 in body.get_content()

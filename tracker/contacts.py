@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from db.models import Contact, Department, Team
+from notifications.compose import ascii_address
 from tracker import audit, sources
 from tracker.errors import UserError
 
@@ -44,6 +45,11 @@ def check_email(email: str, where: str) -> str:
     email = email.strip()
     if len(email) > 254 or not _EMAIL.match(email):
         raise UserError(f"{where}: 올바른 이메일 주소가 아닙니다: {email!r}")
+    if ascii_address(email) is None:
+        # Our messages are plain ASCII (encoded words); a Korean local part would need
+        # UTF-8 headers and a server offering SMTPUTF8, which most council servers lack.
+        raise UserError(f"{where}: @ 앞부분이 한글인 주소로는 보낼 수 없습니다. "
+                        f"영문 주소를 적어 주세요: {email!r}")
     return email
 
 
