@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, or_, select, update
+from sqlalchemy import Insert, Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -265,6 +265,13 @@ def retry_now(session: Session, row_id: int, now: datetime, lifetime: timedelta)
         return None
     row.state, row.next_attempt_at, row.expires_at = OutboxState.PENDING, now, now + lifetime
     return row
+
+
+def count(session: Session, state: str) -> int:
+    """How many outbox rows are in `state` (counted by the database, nothing loaded)."""
+    query = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.state == OutboxState(state))
+    return session.scalar(query) or 0
 
 
 def list_messages(session: Session, state: str | None = None, limit: int = 200) -> list[OutboxMessage]:

@@ -56,7 +56,7 @@ def _deliver(app: App) -> None:
     from notifications import outbox, sender
 
     with app.transaction() as session:
-        pending = len(outbox.list_messages(session, "pending", limit=100_000))
+        pending = outbox.count(session, "pending")
     with Progress(transient=True) as progress:
         task = progress.add_task("메일 발송", total=pending or None)
         report = sender.flush(app.database, app.settings,
