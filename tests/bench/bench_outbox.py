@@ -6,8 +6,10 @@ share our GIL):
   sender (claim batches, send over 8 pooled aiosmtplib connections, mark sent);
 - before: enqueue with make_message (the email package), on a sample of the messages;
 - naive: plain smtplib on one reused connection, building each EmailMessage per send;
-- limit: Postfix smtp-source (8 sessions) into smtp-sink, when Postfix is installed; the
-  tracker's sender into smtp-sink as well.
+- ceilings: Postfix smtp-source (C, 8 sessions, next to no client CPU) into each sink, so
+  the sink's own limit on this machine is printed beside what the tracker reaches in it;
+- sinks: aiosmtpd's Sink handler on asyncio's loop and on uvloop, and Postfix smtp-sink,
+  when Postfix is installed (apt-get install postfix).
 
 Run from the project root: /work/venv/bin/python -m tests.bench.bench_outbox [N]
 """
@@ -28,7 +30,7 @@ from pathlib import Path
 from db import engine as db_engine
 from db.models import Base
 from notifications import outbox, sender
-from notifications.compose import Built, Draft, Mailbox, build, make_message, to_bytes
+from notifications.compose import Built, Draft, Mailbox, build, make_message
 from tests.bench.common import machine
 from tests.smtp_server import free_port
 from tracker.config import Settings
@@ -55,11 +57,31 @@ def wait_for_smtp(port: int, process: subprocess.Popen[bytes]) -> subprocess.Pop
     raise RuntimeError("sink did not start")
 
 
-def start_aiosmtpd(port: int) -> subprocess.Popen[bytes]:
-    """aiosmtpd with its discarding Sink handler, in its own process."""
+def start_aiosmtpd(port: int, loop: str = "asyncio") -> subprocess.Popen[bytes]:
+    """aiosmtpd with its discarding Sink handler, in its own process, on `loop` ("asyncio"
+    or "uvloop")."""
     return wait_for_smtp(port, subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "aiosmtpd.handlers.Sink"]))
+        [sys.executable, "-m", "tests.bench.bench_outbox", "--sink", str(port), loop]))
+
+
+def serve_sink(port: int, loop: str) -> None:
+    """Run aiosmtpd's Sink on 127.0.0.1:`port` until killed."""
+    import asyncio
+
+    from aiosmtpd.handlers import Sink
+    from aiosmtpd.smtp import SMTP
+
+    async def serve() -> None:
+        server = await asyncio.get_running_loop().create_server(
+            lambda: SMTP(Sink()), "127.0.0.1", port)
+        await server.serve_forever()
+
+    if loop == "uvloop":
+        import uvloop
+
+        uvloop.run(serve())
+    else:
+        asyncio.run(serve())
 
 
 def start_smtp_sink(port: int) -> subprocess.Popen[bytes]:
@@ -145,6 +167,7 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     sample = min(n, 2_000)
     size = len(build(draft(1), NOW).data)
+    postfix = shutil.which(SMTP_SINK) and shutil.which(SMTP_SOURCE)
     print(f"machine: {machine()}")
     print(f"messages: {n:,}, size ≈ {size} bytes each; {CONNECTIONS} connections")
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,25 +175,30 @@ def main() -> None:
         before_s = enqueue_all(new_database(workdir / "before.db"), sample,
                                lambda d: make_message(d, NOW))
         rate("enqueue with make_message (before)", sample, before_s)
-        database = new_database(workdir / "bench.db")
-        enqueue_s = enqueue_all(database, n, lambda d: build(d, NOW))
+        enqueue_s = 0.0
+        for loop in ("asyncio", "uvloop"):
+            sink = start_aiosmtpd(port := free_port(), loop)
+            try:
+                if postfix:
+                    rate(f"ceiling: smtp-source → aiosmtpd ({loop})", n,
+                         bench_smtp_source(n, port, size))
+                database = new_database(workdir / f"{loop}.db")
+                enqueue_s = enqueue_all(database, n, lambda d: build(d, NOW))
+                send_s = send_all(database, n, port)
+                rate(f"tracker sender → aiosmtpd ({loop})", n, send_s)
+                if loop == "asyncio":
+                    naive_s = bench_naive(n, port)
+                    rate("naive smtplib → aiosmtpd (asyncio)", n, naive_s)
+            finally:
+                stop(sink)
+            print(f"  sender / naive: {naive_s / send_s:.1f}x")
         rate("tracker enqueue (build + store)", n, enqueue_s)
-        sink = start_aiosmtpd(port := free_port())
-        try:
-            send_s = send_all(database, n, port)
-            rate("tracker sender → aiosmtpd (claim+send+mark)", n, send_s)
-            naive_s = bench_naive(n, port)
-            rate("naive smtplib → aiosmtpd (build per send)", n, naive_s)
-        finally:
-            stop(sink)
-        print(f"ratio sender / naive: {naive_s / send_s:.1f}x; end to end (enqueue + send) / "
-              f"naive: {naive_s / (enqueue_s + send_s):.1f}x; enqueue now / before: "
-              f"{(sample / before_s) and (n / enqueue_s) / (sample / before_s):.0f}x")
-        if shutil.which(SMTP_SINK) and shutil.which(SMTP_SOURCE):
+        print(f"enqueue now / before: {(n / enqueue_s) / (sample / before_s):.1f}x; "
+              f"end to end (enqueue + send) / naive: {naive_s / (enqueue_s + send_s):.1f}x")
+        if postfix:
             postfix_limits(workdir, n, size)
         else:
-            print("Postfix smtp-source/smtp-sink not installed: limit not measured")
-    assert to_bytes  # the email package path stays importable for the comparison above
+            print("Postfix smtp-source/smtp-sink not installed: ceilings not measured")
 
 
 def postfix_limits(workdir: Path, n: int, size: int) -> None:
@@ -178,15 +206,18 @@ def postfix_limits(workdir: Path, n: int, size: int) -> None:
     sink = start_smtp_sink(port := free_port())
     try:
         source_s = bench_smtp_source(n, port, size)
-        rate("limit: Postfix smtp-source → smtp-sink", n, source_s)
+        rate("ceiling: smtp-source → smtp-sink", n, source_s)
         database = new_database(workdir / "postfix.db")
         enqueue_all(database, n, lambda d: build(d, NOW))
         send_s = send_all(database, n, port)
         rate("tracker sender → smtp-sink", n, send_s)
-        print(f"tracker into smtp-sink / limit: {source_s / send_s:.2f}")
+        print(f"  tracker into smtp-sink / ceiling: {source_s / send_s:.2f}")
     finally:
         stop(sink)
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--sink":
+        serve_sink(int(sys.argv[2]), sys.argv[3])
+    else:
+        main()
