@@ -60,19 +60,8 @@ def flush(database: Any, settings: Any, *, worker_id: str | None = None,
           clock: Clock = utc_clock, batch: int = 100, on_progress: Progress | None = None,
           ) -> FlushReport:
     """Send every outbox row that is due now, in batches, until none is left; returns counts."""
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(flush_async(database, settings, worker_id=worker_id, clock=clock,
-                                      batch=batch, on_progress=on_progress))
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    # uvloop runs the SMTP conversations' many small reads and writes with about a third
-    # less CPU than asyncio's own loop (BENCHMARKS.md); it is not built for Windows.
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
+    return asyncio.run(flush_async(database, settings, worker_id=worker_id, clock=clock,
+                                   batch=batch, on_progress=on_progress))
 
 
 async def flush_async(database: Any, settings: Any, *, worker_id: str | None = None,

@@ -8,8 +8,8 @@ share our GIL):
 - naive: plain smtplib on one reused connection, building each EmailMessage per send;
 - ceilings: Postfix smtp-source (C, 8 sessions, next to no client CPU) into each sink, so
   the sink's own limit on this machine is printed beside what the tracker reaches in it;
-- sinks: aiosmtpd's Sink handler on asyncio's loop and on uvloop, and Postfix smtp-sink,
-  when Postfix is installed (apt-get install postfix).
+- sinks: aiosmtpd's Sink handler, and Postfix smtp-sink when Postfix is installed
+  (apt-get install postfix).
 
 Run from the project root: /work/venv/bin/python -m tests.bench.bench_outbox [N]
 """
@@ -57,31 +57,11 @@ def wait_for_smtp(port: int, process: subprocess.Popen[bytes]) -> subprocess.Pop
     raise RuntimeError("sink did not start")
 
 
-def start_aiosmtpd(port: int, loop: str = "asyncio") -> subprocess.Popen[bytes]:
-    """aiosmtpd with its discarding Sink handler, in its own process, on `loop` ("asyncio"
-    or "uvloop")."""
+def start_aiosmtpd(port: int) -> subprocess.Popen[bytes]:
+    """aiosmtpd with its discarding Sink handler, in its own process."""
     return wait_for_smtp(port, subprocess.Popen(
-        [sys.executable, "-m", "tests.bench.bench_outbox", "--sink", str(port), loop]))
-
-
-def serve_sink(port: int, loop: str) -> None:
-    """Run aiosmtpd's Sink on 127.0.0.1:`port` until killed."""
-    import asyncio
-
-    from aiosmtpd.handlers import Sink
-    from aiosmtpd.smtp import SMTP
-
-    async def serve() -> None:
-        server = await asyncio.get_running_loop().create_server(
-            lambda: SMTP(Sink()), "127.0.0.1", port)
-        await server.serve_forever()
-
-    if loop == "uvloop":
-        import uvloop
-
-        uvloop.run(serve())
-    else:
-        asyncio.run(serve())
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+         "-c", "aiosmtpd.handlers.Sink"]))
 
 
 def start_smtp_sink(port: int) -> subprocess.Popen[bytes]:
@@ -175,23 +155,19 @@ def main() -> None:
         before_s = enqueue_all(new_database(workdir / "before.db"), sample,
                                lambda d: make_message(d, NOW))
         rate("enqueue with make_message (before)", sample, before_s)
-        enqueue_s = 0.0
-        for loop in ("asyncio", "uvloop"):
-            sink = start_aiosmtpd(port := free_port(), loop)
-            try:
-                if postfix:
-                    rate(f"ceiling: smtp-source → aiosmtpd ({loop})", n,
-                         bench_smtp_source(n, port, size))
-                database = new_database(workdir / f"{loop}.db")
-                enqueue_s = enqueue_all(database, n, lambda d: build(d, NOW))
-                send_s = send_all(database, n, port)
-                rate(f"tracker sender → aiosmtpd ({loop})", n, send_s)
-                if loop == "asyncio":
-                    naive_s = bench_naive(n, port)
-                    rate("naive smtplib → aiosmtpd (asyncio)", n, naive_s)
-            finally:
-                stop(sink)
-            print(f"  sender / naive: {naive_s / send_s:.1f}x")
+        sink = start_aiosmtpd(port := free_port())
+        try:
+            if postfix:
+                rate("ceiling: smtp-source → aiosmtpd", n, bench_smtp_source(n, port, size))
+            database = new_database(workdir / "bench.db")
+            enqueue_s = enqueue_all(database, n, lambda d: build(d, NOW))
+            send_s = send_all(database, n, port)
+            rate("tracker sender → aiosmtpd (claim+send+mark)", n, send_s)
+            naive_s = bench_naive(n, port)
+            rate("naive smtplib → aiosmtpd (build per send)", n, naive_s)
+        finally:
+            stop(sink)
+        print(f"  sender / naive: {naive_s / send_s:.1f}x")
         rate("tracker enqueue (build + store)", n, enqueue_s)
         print(f"enqueue now / before: {(n / enqueue_s) / (sample / before_s):.1f}x; "
               f"end to end (enqueue + send) / naive: {naive_s / (enqueue_s + send_s):.1f}x")
@@ -217,7 +193,4 @@ def postfix_limits(workdir: Path, n: int, size: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--sink":
-        serve_sink(int(sys.argv[2]), sys.argv[3])
-    else:
-        main()
+    main()
