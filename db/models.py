@@ -389,6 +389,9 @@ class OutboxMessage(Base):
     __table_args__ = (
         # The sender's claim: "WHERE state = 'pending' AND next_attempt_at <= now ORDER BY …".
         Index("ix_outbox_state_next_attempt", "state", "next_attempt_at"),
+        # A reminder threads under the contact's request (messages.request_message_id):
+        # "WHERE contact_id = ? AND kind = 'request' ORDER BY id DESC".
+        Index("ix_outbox_contact_kind", "contact_id", "kind", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

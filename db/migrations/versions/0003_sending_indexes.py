@@ -1,4 +1,6 @@
-"""reply_link: index on (contact_id, meeting_id), for revoking a contact's links on re-issue.
+"""Indexes for sending: reply_link by (contact_id, meeting_id), for revoking a contact's
+links when a new one is issued; outbox by (contact_id, kind, id), for the request a
+reminder threads under.
 
 Revision ID: 0003
 Revises: 0002
@@ -16,7 +18,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_reply_link_contact_meeting", "reply_link", ["contact_id", "meeting_id"])
+    op.create_index("ix_outbox_contact_kind", "outbox", ["contact_id", "kind", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_contact_kind", table_name="outbox")
     op.drop_index("ix_reply_link_contact_meeting", table_name="reply_link")
