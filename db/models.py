@@ -267,6 +267,9 @@ class Item(Base):
         UniqueConstraint("meeting_id", "key"),
         # `tracker overdue` and the chair's view: open items past their due date.
         Index("ix_item_status_due", "status", "due_date"),
+        # One contact's items of a meeting: the reply page, and the latest due date that
+        # sets a new reply link's expiry (links.issue_link).
+        Index("ix_item_contact_meeting", "contact_id", "meeting_id"),
         # The reminder sweep: "WHERE next_reminder_at <= now" over open items only.
         Index(
             "ix_item_next_reminder",

@@ -31,7 +31,7 @@ from tracker.database import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 LIFETIME = timedelta(days=5)
-SECONDS = float(os.environ.get("TRACKER_RELIABILITY_SECONDS", "10"))
+SECONDS = float(os.environ.get("TRACKER_RELIABILITY_SECONDS", "30"))
 
 
 class Clock:

@@ -23,10 +23,9 @@ def make_environment(zone: str) -> Environment:
     """An overlay of the shared environment with filters for dates in `zone` and linkified text.
 
     The overlay gets its own filters, globals and template cache, so the shared
-    environment (used by exports and e-mails) is left as it was. Templates ship inside the
-    package, so they are not checked for changes on each render (a stat per template).
+    environment (used by exports and e-mails) is left as it was.
     """
-    env = environment().overlay(cache_size=400, auto_reload=False)
+    env = environment().overlay(cache_size=400)
     env.filters = dict(env.filters)
     env.globals = dict(env.globals)
     tz = ZoneInfo(zone)
