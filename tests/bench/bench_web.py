@@ -1,9 +1,11 @@
 """Benchmark (not a test): the reply page under wrk, beside a bare FastAPI route.
 
 One uvicorn worker serves the tracker's app on a SQLite copy of the sample minutes (contact
-emails given, one valid reply link); wrk measures `GET /r/{token}` and the POST of a reply
-(a Lua script sends the form with the CSRF token taken from a GET first); then the same
-uvicorn settings serve a FastAPI app whose one route returns a constant.
+emails given, reply links of two contacts); wrk measures `GET /r/{token}` on one link and
+the POST of a reply on the other (a Lua script sends the form with the CSRF token taken
+from a GET first). The same uvicorn settings serve a FastAPI app whose one route returns a
+constant, written as a plain function and as a coroutine. GET, the bare routes and POST
+run in alternating rounds; the median of each is printed.
 
 Run from the project root (needs `wrk`: apt-get install wrk):
   /work/venv/bin/python -m tests.bench.bench_web [seconds per round]
@@ -37,11 +39,13 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 """
 
 
-def prepare(path: Path) -> str:
-    """A database at `path` with the sample imported; returns a valid reply token."""
+def prepare(path: Path) -> tuple[str, str]:
+    """A database at `path` with the sample imported; returns valid reply tokens of two
+    contacts: the first for the GETs, the second for the POSTs, so the revisions the POSTs
+    pile onto one item do not change the page the GETs read."""
     from sqlalchemy import select
 
-    from db.models import Contact, Item
+    from db.models import Item
     from tracker import contacts
     from tracker.database import open_database
     from tracker.importer import import_file
@@ -53,12 +57,13 @@ def prepare(path: Path) -> str:
         for row in contacts.list_contacts(session):
             contacts.add_contact(session, row.department, row.name, f"c{row.id}@example.org",
                                  actor="bench")
-        item = session.scalars(select(Item).where(Item.needs_reply.is_(True))
-                               .order_by(Item.id)).first()
-        assert item is not None and item.contact_id is not None
-        contact = session.get(Contact, item.contact_id)
-        assert contact is not None
-        return issue_link(session, contact.id, item.meeting_id, datetime.now(UTC), 60)
+        pairs = session.execute(select(Item.contact_id, Item.meeting_id).where(
+            Item.needs_reply.is_(True), Item.contact_id.is_not(None))
+            .group_by(Item.contact_id, Item.meeting_id).order_by(Item.contact_id)).all()
+        now = datetime.now(UTC)
+        get, post = (issue_link(session, int(contact), meeting, now, 60)
+                     for contact, meeting in pairs[:2])
+        return get, post
 
 
 def bare_sync() -> Response:
@@ -138,11 +143,11 @@ def main() -> None:
     rates: dict[str, list[tuple[float, str]]] = {"get": [], "post": [], "bare": [], "async": []}
     with tempfile.TemporaryDirectory() as tmp:
         workdir, port, bare_port = Path(tmp), free_port(), free_port()
-        token = prepare(workdir / "web.db")
+        token, post_token = prepare(workdir / "web.db")
         servers = [start("tracker", str(workdir / "web.db"), port, f"/r/{token}"),
                    start("bare", "", bare_port, "/bare")]
         try:
-            script, url = post_script(workdir, port, token)
+            script, url = post_script(workdir, port, post_token)
             for _ in range(ROUNDS):
                 rates["get"].append(wrk(f"http://127.0.0.1:{port}/r/{token}", seconds))
                 rates["bare"].append(wrk(f"http://127.0.0.1:{bare_port}/bare", seconds))
