@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from db.models import (
     Contact,
@@ -35,6 +35,7 @@ from templates import environment
 from tracker import audit, links
 from tracker.config import Settings
 from tracker.errors import UserError
+from tracker.queries import latest_revisions
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def load_items(session: Session, ids: Iterable[int]) -> list[Item]:
     query = (select(Item).where(Item.id.in_(list(ids)))
              .options(joinedload(Item.contact).joinedload(Contact.department),
                       joinedload(Item.program), joinedload(Item.meeting)
-                      .joinedload(Meeting.committee), selectinload(Item.responses))
+                      .joinedload(Meeting.committee))
              .order_by(Item.meeting_id, Item.id)
              .execution_options(populate_existing=True))
     return list(session.scalars(query).unique())
@@ -361,7 +362,8 @@ def enqueue_receipt(
     context = _context(session, contact, items, settings)
     local = now.astimezone(ZoneInfo(settings.timezone))
     context["received_at"] = local.strftime("%Y-%m-%d %H:%M")
-    revisions = ".".join(f"{i.id}r{len(i.responses)}" for i in items)
+    numbers = latest_revisions(session, item_ids)
+    revisions = ".".join(f"{i.id}r{numbers.get(i.id, 0)}" for i in items)
     return _enqueue(session, settings, key=f"receipt:{contact_id}:{revisions}", kind="receipt",
                     to=Mailbox(contact.name, contact.email), rendered=render("receipt", **context),
                     now=now, item_ids=item_ids, contact_id=contact_id)
@@ -383,7 +385,8 @@ def enqueue_returned(
     context = _context(session, contact, items, settings, comment=comment.strip())
     context |= _link_context(session, settings, contact.id, item.meeting_id, now)
     context["comment"] = comment.strip()
-    return _enqueue(session, settings, key=f"returned:{item_id}:r{len(item.responses)}",
+    revision = latest_revisions(session, [item_id]).get(item_id, 0)
+    return _enqueue(session, settings, key=f"returned:{item_id}:r{revision}",
                     kind="returned", to=Mailbox(contact.name, contact.email),
                     rendered=render("returned", **context), now=now, item_ids=[item_id],
                     contact_id=contact.id,

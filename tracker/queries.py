@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Committee, Department, Item, ItemStatus, Meeting, Program, Response
@@ -158,9 +158,29 @@ def overdue(session: Session, as_of: date) -> list[ItemView]:
 def get_item(session: Session, item_id: int) -> Item:
     """The item with `item_id`, relations loaded; UserError when there is none."""
     item = session.scalars(_base_query().where(Item.id == item_id)).unique().one_or_none()
+    return _found(item, item_id)
+
+
+def get_item_alone(session: Session, item_id: int) -> Item:
+    """The item with `item_id`, its relations and revisions left unloaded (for a change that
+    needs only the item's own columns); UserError when there is none."""
+    return _found(session.get(Item, item_id), item_id)
+
+
+def _found(item: Item | None, item_id: int) -> Item:
     if item is None:
         raise UserError(f"의견 {item_id}번이 없습니다. `tracker items`로 번호를 확인하세요.")
     return item
+
+
+def latest_revisions(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
+    """Each item's newest revision number (items without a response are left out), read
+    from the (item_id, revision) index without loading any response."""
+    if not item_ids:
+        return {}
+    query = (select(Response.item_id, func.max(Response.revision))
+             .where(Response.item_id.in_(list(item_ids))).group_by(Response.item_id))
+    return {item_id: number for item_id, number in session.execute(query)}
 
 
 def department_names(session: Session) -> list[str]:

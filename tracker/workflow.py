@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import Contact, Department, Item, ItemStatus, Response, utcnow
 from tracker import audit
 from tracker.errors import UserError
-from tracker.queries import get_item
+from tracker.queries import get_item, get_item_alone, latest_revisions
 
 RESPONSE_KINDS = ("반영", "일부반영", "추진중", "반영곤란")
 
@@ -77,15 +77,16 @@ def submit_response(
     """Store a new revision of the item's follow-up; a submitted one marks the item answered.
 
     `now` (default: the current time) is when the revision was written."""
-    item = get_item(session, item_id)
+    # The item alone and its newest revision number: the cost stays the same however
+    # often the item was revised (the reply page's POST calls this).
+    item = get_item_alone(session, item_id)
     _check_response(item, text, kind, reason)
     response = Response(
-        item_id=item.id, revision=len(item.responses) + 1, text=text.strip(), kind=kind,
-        reason=reason, planned_on=planned_on, submitted=not draft, author=author,
-        created_at=now or utcnow(),
+        item=item, revision=latest_revisions(session, [item.id]).get(item.id, 0) + 1,
+        text=text.strip(), kind=kind, reason=reason, planned_on=planned_on,
+        submitted=not draft, author=author, created_at=now or utcnow(),
     )
     session.add(response)
-    item.responses.append(response)
     if not draft:
         item.status = ItemStatus.ANSWERED
     audit.record(session, author, "draft_saved" if draft else "response_submitted",
