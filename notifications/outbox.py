@@ -54,7 +54,8 @@ class Claimed:
 def backoff(attempts: int) -> timedelta:
     """The wait before attempt `attempts + 1`: 1, 2, 4, … minutes, capped at one hour. Pure."""
     exponent = max(0, min(attempts - 1, 20))
-    return min(BACKOFF_BASE * (2**exponent), BACKOFF_CAP)
+    wait: timedelta = min(BACKOFF_BASE * (2**exponent), BACKOFF_CAP)
+    return wait
 
 
 def split_addresses(text: str) -> list[str]:
@@ -102,9 +103,10 @@ def enqueue(
 def _insert_ignoring_duplicates(session: Session, values: Mapping[str, object]) -> Insert:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+    statement: Insert = module.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
         index_elements=["dedup_key"]
     )
+    return statement
 
 
 _CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient,

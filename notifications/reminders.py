@@ -59,7 +59,8 @@ def _due_rows(database: Any, now: datetime, batch: int) -> Sequence[Row[Any]]:
                         Item.due_date)
                  .where(Item.next_reminder_at <= now)  # ix_item_next_reminder
                  .order_by(Item.next_reminder_at, Item.id).limit(batch))
-        return session.execute(query).all()
+        rows: Sequence[Row[Any]] = session.execute(query).all()
+        return rows
 
 
 def _groups(rows: Sequence[Row[Any]]) -> dict[tuple[Any, ...], list[Row[Any]]]:

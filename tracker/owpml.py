@@ -161,7 +161,7 @@ def _hpf_name(package: zipfile.ZipFile, names: set[str]) -> str | None:
         container = etree.fromstring(package.read("META-INF/container.xml"))
         for rootfile in container.iter(f"{_OCF}rootfile"):
             if rootfile.get("media-type") == _PACKAGE_MEDIA_TYPE:
-                path = rootfile.get("full-path", "")
+                path = str(rootfile.get("full-path", ""))
                 if path in names:
                     return path
     return _DEFAULT_HPF if _DEFAULT_HPF in names else None

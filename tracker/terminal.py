@@ -35,11 +35,11 @@ def _cell(key: str, value: Any) -> str:
     if value is None:
         return "-"
     if key == "text" and len(value) > TEXT_PREVIEW:
-        return value[:TEXT_PREVIEW] + "…"
+        return str(value)[:TEXT_PREVIEW] + "…"
     if key == "needs_reply":
         return "필요" if value else "불필요"
     if key == "status":
-        return STATUS.get(value, value)
+        return str(STATUS.get(value, value))
     return str(value)
 
 
