@@ -63,7 +63,7 @@ def test_user_mistakes_get_one_line_and_exit_1(run, tmp_path: Path) -> None:  # 
     bad.write_text("회의록이 아닌 메모\n", encoding="utf-8")
     result = run("import", str(bad))
     assert result.exit_code == 1
-    assert result.stderr.startswith("오류: notes.txt: 모니터링 표를 찾을 수 없습니다")
+    assert result.stderr.startswith("오류: notes.txt: 가져올 표(모니터링 표")
     assert "Traceback" not in result.output
     assert run("item", "show", "999").exit_code == 1
     assert run("items", "--status", "없는상태").exit_code == 1

@@ -105,36 +105,36 @@ def init(app: App) -> None:
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="저장하지 않고 무엇이 만들어질지 보여 줍니다.")
-@click.option("--committee", help="파일에 분과 이름이 없을 때 (CSV, XLSX)")
+@click.option("--committee", help="파일에 분과(위원회) 이름이 없을 때")
 @click.option("--meeting-date", type=click.DateTime(["%Y-%m-%d"]),
               help="파일에 회의 날짜가 없을 때, YYYY-MM-DD")
+@click.option("--department", help="표에 담당부서 열이 없을 때 (감사 후속조치 표 등) 답할 부서")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="미리보기 출력 형식")
 @pass_app
 def import_(app: App, file: Path, dry_run: bool, committee: str | None,
-            meeting_date: datetime | None) -> None:
-    """회의록(붙여넣은 텍스트, CSV, XLSX, HWPX, HWP)을 가져옵니다.
+            meeting_date: datetime | None, department: str | None, fmt: str) -> None:
+    """회의록·후속조치 표(붙여넣은 텍스트, CSV, XLSX, HWPX, HWP)를 가져옵니다.
 
     같은 파일을 다시 가져와도 중복되지 않습니다. 잘못된 파일은 아무것도 저장하지 않습니다.
     """
-    from tracker.importer import KIND_LABELS, import_file
+    from tracker import preview_text
+    from tracker.importer import ImportOptions, import_preview, preview, read_document
 
+    options = ImportOptions(committee, meeting_date.date() if meeting_date else None,
+                            department, app.settings.default_due_days)
+    plan = preview(read_document(file), options)
+    if fmt == "json":
+        if not dry_run:
+            with app.transaction() as session:
+                import_preview(session, plan)
+        click.echo(preview_text.as_json(plan))
+        return
     scope = app.database.rollback_only() if dry_run else app.transaction()
     with scope as session:
-        report = import_file(session, file, default_days=app.settings.default_due_days,
-                             committee=committee,
-                             held_on=meeting_date.date() if meeting_date else None)
-    for warning in report.warnings:
-        click.echo(f"주의: {warning}", err=True)
-    verb = "만들어질 것" if dry_run else "만듦"
-    created = ", ".join(f"{KIND_LABELS.get(k, k)} {n}" for k, n in report.created.items() if n)
-    updated = ", ".join(f"{KIND_LABELS.get(k, k)} {n}" for k, n in report.updated.items() if n)
-    click.echo(f"{report.meeting_label} ({file.name})")
-    click.echo(f"  {verb}: {created or '없음'}")
-    if updated:
-        click.echo(f"  {'바뀔 것' if dry_run else '바꿈'}: {updated}")
-    if not report.changed:
-        click.echo("  이미 가져온 내용과 같습니다. 바뀐 것이 없습니다.")
-    if dry_run:
-        click.echo("  (--dry-run: 저장하지 않았습니다)")
+        report = import_preview(session, plan)
+    for line in preview_text.lines(plan, report, dry_run=dry_run):
+        click.echo(line)
 
 
 def _format_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -18,12 +18,10 @@ from db.models import Item, Meeting, Program
 from templates import environment
 from tracker.errors import UserError
 from tracker.minutes import WEEKDAYS
+from tracker.profiles import MONITORING
 from tracker.queries import follow_up
 
-HEADER = [
-    "연번", "사업번호", "중점추진사업", "구분", "세부사업명", "담당부서", "담당팀", "담당자",
-    "실무분과 모니터링 의견", "사업부서 의견(후속조치)",
-]
+HEADER = MONITORING.header  # the monitoring table's labels, as the importer reads them
 FORMATS = ("xlsx", "csv", "html", "hwpx")
 
 

@@ -9,7 +9,7 @@ imports and rolls back, and an error leaves nothing written.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,9 +33,12 @@ from db.models import (
     Response,
     Strategy,
     Team,
+    utcnow,
 )
 from tracker import audit, duedates, opinions, sources
-from tracker.minutes import Minutes, TableEntry, parse_rows
+from tracker.departments import name_key
+from tracker.document import Document, Notice
+from tracker.minutes import Minutes, RowNote, TableEntry, parse_document, rows_to_document
 
 ACTOR = "import"
 # New rows are flushed in batches of this many table entries: one flush for a whole
@@ -76,6 +79,130 @@ class ImportReport:
         return bool(+self.created or +self.updated)
 
 
+@dataclass
+class ImportOptions:
+    """What the user tells the importer that the file may not say."""
+
+    committee: str | None = None
+    held_on: date | None = None
+    department: str | None = None  # the department answering for a table without one
+    default_days: int = 30
+
+
+@dataclass
+class PlannedItem:
+    """One item the import will create (or find again), as the preview shows it."""
+
+    key: str  # "1-7#1", "전략I#1", "2-3#1"
+    where: str  # the table row it came from: "140행", "표 2, 3행"
+    kind: str  # "program" | "strategy"
+    item_kind: str | None  # 시정요구사항, 건의사항 … (audit tables)
+    number: str
+    name: str
+    department: str | None
+    team: str | None
+    contact: str | None
+    text: str
+    reply: str  # the answer written in the table ("" when none)
+    status: str  # new | answered | accepted
+    reply_kind: str | None  # 추진중 | 반영곤란
+    due_date: date
+    due_reason: str
+    due_source: str
+    needs_reply: bool
+    fields: dict[str, str]  # what else the row said: group, percent, status word
+
+    def as_json(self) -> dict[str, Any]:
+        """The item as `import --dry-run --format json` prints it."""
+        data = asdict(self)
+        data["due_date"] = self.due_date.isoformat()
+        return data
+
+
+@dataclass
+class Preview:
+    """What importing a document would do: the contract of `import --dry-run` and the
+    console's upload page. Every row of the table is in `items`, `rows` (kept out: group,
+    total, repeated header, continued) or `warnings`."""
+
+    source: str
+    profile: str  # "monitoring" | "audit" | "status"
+    minutes: Minutes
+    items: list[PlannedItem]
+    rows: list[RowNote]
+    warnings: list[Notice]
+
+    def meeting(self) -> dict[str, Any]:
+        """The meeting facts, JSON-ready."""
+        m = self.minutes
+        return {
+            "source": m.source, "table": self.profile, "committee": m.committee,
+            "held_on": m.held_on.isoformat(), "sequence": m.sequence, "title": m.title,
+            "time": m.time_text, "place": m.place, "plan_year": m.plan_year,
+            "next_meeting_at": m.next_meeting_at.isoformat() if m.next_meeting_at else None,
+            "next_meeting_place": m.next_meeting_place, "members": len(m.members),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"meeting": {...}, "items": [...], "rows": [...], "warnings": [{"where", "message"}]}``."""
+        return {
+            "meeting": self.meeting(),
+            "items": [item.as_json() for item in self.items],
+            "rows": [{"where": r.where, "kind": r.kind, "text": r.text} for r in self.rows],
+            "warnings": [{"where": w.where, "message": w.message} for w in self.warnings],
+        }
+
+
+def read_document(path: Path) -> Document:
+    """The document in `path` (any supported kind); UserError when it cannot be read."""
+    return rows_to_document(sources.read_rows(path), path.name)
+
+
+def preview(document: Document, options: ImportOptions | None = None) -> Preview:
+    """What importing `document` would create, without touching the database.
+
+    Finds the follow-up table by its profile, the meeting facts, the items (one per
+    opinion bullet, or per row for audit and status tables) with their due dates, states
+    and answers, the rows kept out of the items and every warning. Raises UserError (one
+    Korean sentence) when the document cannot be imported, e.g. no table of a known kind,
+    or a fact missing that `options` does not give.
+    """
+    options = options or ImportOptions()
+    minutes = parse_document(document, committee=options.committee, held_on=options.held_on,
+                             department=options.department)
+    return Preview(source=document.source, profile=minutes.profile, minutes=minutes,
+                   items=plan_items(minutes, options.default_days), rows=list(minutes.notes),
+                   warnings=list(minutes.warnings))
+
+
+def plan_items(minutes: Minutes, default_days: int = 30) -> list[PlannedItem]:
+    """The items of `minutes`, in table order, with due dates and states."""
+    next_meeting = minutes.next_meeting_at.date() if minutes.next_meeting_at else None
+    planned = []
+    for entry in minutes.entries:
+        prefix = entry.number if entry.kind == "program" else f"전략{entry.number}"
+        state = entry.state
+        pairs = zip(entry.opinions, entry.replies, strict=True)
+        for position, (text, reply) in enumerate(pairs, 1):
+            due = duedates.due_date_for(text, minutes.held_on, next_meeting, default_days)
+            status = state.status if state else ("answered" if reply else "new")
+            planned.append(PlannedItem(
+                key=f"{prefix}#{position}", where=entry.where, kind=entry.kind,
+                item_kind=entry.item_kind, number=entry.number, name=entry.name,
+                department=entry.department, team=entry.team, contact=entry.contact,
+                text=text, reply=reply, status=status, reply_kind=state.kind if state else None,
+                due_date=due.date, due_reason=due.reason, due_source=due.source,
+                needs_reply=opinions.needs_reply(text), fields=_fields(entry),
+            ))
+    return planned
+
+
+def _fields(entry: TableEntry) -> dict[str, str]:
+    found = {"group": entry.group, "percent": entry.percent, "status": entry.status_text,
+             "marks": ", ".join(entry.marks), "category": entry.category}
+    return {k: v for k, v in found.items() if v}
+
+
 def import_file(
     session: Session,
     path: Path,
@@ -83,15 +210,25 @@ def import_file(
     default_days: int = 30,
     committee: str | None = None,
     held_on: date | None = None,
+    department: str | None = None,
 ) -> ImportReport:
     """Read `path` (any supported kind) and import it; UserError when the file is malformed."""
-    minutes = parse_rows(sources.read_rows(path), path.name, committee=committee, held_on=held_on)
-    return import_minutes(session, minutes, default_days=default_days)
+    options = ImportOptions(committee, held_on, department, default_days)
+    return import_preview(session, preview(read_document(path), options))
 
 
 def import_minutes(session: Session, minutes: Minutes, *, default_days: int = 30) -> ImportReport:
     """Store `minutes` in the session's transaction and report what changed."""
-    report = ImportReport(source=minutes.source, warnings=list(minutes.warnings))
+    return import_preview(session, Preview(
+        minutes.source, minutes.profile, minutes, plan_items(minutes, default_days),
+        list(minutes.notes), list(minutes.warnings)))
+
+
+def import_preview(session: Session, plan: Preview) -> ImportReport:
+    """Store what `plan` previews in the session's transaction and report what changed."""
+    minutes = plan.minutes
+    report = ImportReport(source=minutes.source,
+                          warnings=[_warning_text(w) for w in plan.warnings])
     store = _Store(session, report)
     meeting = _meeting(store, minutes)
     report.meeting_id = meeting.id
@@ -100,15 +237,21 @@ def import_minutes(session: Session, minutes: Minutes, *, default_days: int = 30
     store.preload(Program, select(Program).where(Program.plan_year == minutes.plan_year),
                   ("plan_year", "number"))
     store.preload(Item, select(Item).where(Item.meeting_id == meeting.id), ("meeting_id", "key"))
+    store.load_departments()
     strategies = {e.number: _strategy(store, e, minutes) for e in minutes.strategies}
-    created: list[tuple[Item, str]] = []
+    by_entry: dict[str, list[PlannedItem]] = {}
+    for planned in plan.items:
+        by_entry.setdefault(planned.key.rpartition("#")[0], []).append(planned)
+    created: list[tuple[Item, PlannedItem]] = []
+    scope = f"{meeting.id}-" if _row_is_program(minutes) else ""
     for number, entry in enumerate(minutes.entries, 1):
         program = None
         if entry.kind == "program":
-            program = _program(store, entry, minutes, strategies.get(entry.strategy or ""))
+            program = _program(store, entry, minutes, strategies.get(entry.strategy or ""), scope)
             _discussion(store, meeting, program, minutes.discussions.get(entry.number))
-        created += _items(store, meeting, entry, program, strategies.get(entry.number),
-                          default_days)
+        prefix = entry.number if entry.kind == "program" else f"전략{entry.number}"
+        created += _items(store, meeting, by_entry.get(prefix, []), program,
+                          strategies.get(entry.number) if entry.kind == "strategy" else None)
         if number % FLUSH_EVERY == 0:
             _audit_created(store, created)
             created = []
@@ -117,6 +260,14 @@ def import_minutes(session: Session, minutes: Minutes, *, default_days: int = 30
         audit.record(session, ACTOR, "import", meeting_id=meeting.id, source=minutes.source,
                      created=dict(report.created), updated=dict(report.updated))
     return report
+
+
+def _row_is_program(minutes: Minutes) -> bool:
+    return minutes.profile != "monitoring"
+
+
+def _warning_text(notice: Notice) -> str:
+    return f"{notice.where}: {notice.message}" if notice.where else notice.message
 
 
 class _Store:
@@ -131,6 +282,19 @@ class _Store:
         self.report = report
         self.cache: dict[tuple[type, tuple[Any, ...]], Any] = {}
         self.complete: set[type] = set()
+        self.departments: dict[str, Department] = {}  # name key -> row
+
+    def load_departments(self) -> None:
+        """Know every department by its name key, so two spellings find one row."""
+        for row in self.session.scalars(select(Department).order_by(Department.id)):
+            self.departments.setdefault(name_key(row.name), row)
+
+    def department(self, name: str) -> Department:
+        """The department spelled `name` or any other way with the same key; created if new."""
+        key = name_key(name)
+        if key not in self.departments:
+            self.departments[key] = self.get(Department, "department", {"name": name})
+        return self.departments[key]
 
     def preload(self, model: type[M], query: Select[M], fields: tuple[str, ...]) -> None:
         """Cache every row `query` returns; afterwards a miss for `model` means "not there"."""
@@ -194,24 +358,36 @@ def _strategy(store: _Store, entry: TableEntry, minutes: Minutes) -> Strategy:
 
 
 def _program(
-    store: _Store, entry: TableEntry, minutes: Minutes, strategy: Strategy | None
+    store: _Store, entry: TableEntry, minutes: Minutes, strategy: Strategy | None, scope: str
 ) -> Program:
     assert minutes.plan_year is not None
     department = team = contact = None
     if entry.department:
-        department = store.get(Department, "department", {"name": entry.department})
+        department = store.department(entry.department)
         if entry.team:
             team = store.get(Team, "team", {"department_id": department.id, "name": entry.team})
         if entry.contact:
-            contact = store.get(Contact, "contact",
-                                {"department_id": department.id, "name": entry.contact},
-                                team_id=team.id if team else None)
+            contact = _contact(store, department, entry.contact, team)
+    # An audit or status table's rows are numbered within the document: their programs
+    # belong to this meeting alone ("12-2-3" for row 3 of the second table of meeting 12).
     return store.get(
-        Program, "program", {"plan_year": minutes.plan_year, "number": entry.number},
+        Program, "program", {"plan_year": minutes.plan_year, "number": scope + entry.number},
         flush=False, strategy=strategy, sequence=entry.sequence, priority=entry.priority,
         category=entry.category, name=entry.name, department=department, team=team,
         contact=contact,
     )
+
+
+def _contact(store: _Store, department: Department, name: str, team: Team | None) -> Contact:
+    """The department's contact called `name` (spaces, dots, brackets aside), or a new one."""
+    key = name_key(name)
+    for known in department.contacts:
+        if name_key(known.name) == key:
+            return store.get(Contact, "contact",
+                             {"department_id": department.id, "name": known.name},
+                             team_id=team.id if team else None)
+    return store.get(Contact, "contact", {"department_id": department.id, "name": name},
+                     team_id=team.id if team else None)
 
 
 def _discussion(store: _Store, meeting: Meeting, program: Program, text: str | None) -> None:
@@ -228,56 +404,66 @@ def _discussion(store: _Store, meeting: Meeting, program: Program, text: str | N
 def _items(
     store: _Store,
     meeting: Meeting,
-    entry: TableEntry,
+    planned: list[PlannedItem],
     program: Program | None,
     strategy: Strategy | None,
-    default_days: int,
-) -> list[tuple[Item, str]]:
-    """Create the entry's new items (not yet flushed); returns them with their imported reply."""
-    prefix = entry.number if entry.kind == "program" else f"전략{entry.number}"
+) -> list[tuple[Item, PlannedItem]]:
+    """Create the entry's new items (not yet flushed); returns them with their plan."""
     next_meeting = meeting.next_meeting_at.date() if meeting.next_meeting_at else None
     created = []
-    for position, (text, reply) in enumerate(zip(entry.opinions, entry.replies, strict=True), 1):
-        key = {"meeting_id": meeting.id, "key": f"{prefix}#{position}"}
+    for position, plan in enumerate(planned, 1):
+        key = {"meeting_id": meeting.id, "key": plan.key}
         existing = store.cache.get((Item, tuple(key.values())))
         if existing is not None:
-            _update_item_text(store, existing, text, meeting.held_on, next_meeting, default_days)
+            _update_item_text(store, existing, plan.text, meeting.held_on, next_meeting,
+                              plan.due_date, plan)
             continue
-        due = duedates.due_date_for(text, meeting.held_on, next_meeting, default_days)
         item = store.get(
             Item, "item", key, flush=False, program=program, strategy=strategy,
-            position=position, text=text, needs_reply=opinions.needs_reply(text),
-            contact=program.contact if program else None, due_date=due.date,
-            due_reason=due.reason, due_source=due.source, status=ItemStatus.NEW,
+            position=position, text=plan.text, needs_reply=plan.needs_reply,
+            contact=program.contact if program else None, due_date=plan.due_date,
+            due_reason=plan.due_reason, due_source=plan.due_source, status=ItemStatus.NEW,
         )
-        created.append((item, reply))
+        created.append((item, plan))
     return created
 
 
-def _audit_created(store: _Store, created: list[tuple[Item, str]]) -> None:
+def _audit_created(store: _Store, created: list[tuple[Item, PlannedItem]]) -> None:
     store.session.flush()  # one flush per batch gives the new items their ids for the log
-    for item, reply in created:
+    for item, plan in created:
         audit.record(store.session, ACTOR, "created", item_id=item.id, text=item.text,
                      due=item.due_date, due_reason=item.due_reason, needs_reply=item.needs_reply)
-        if reply:
-            _existing_reply(store, item, reply)
+        if plan.status != "new":
+            _existing_reply(store, item, plan)
 
 
 def _update_item_text(
-    store: _Store, item: Item, text: str, held_on: date, next_meeting: date | None, days: int
+    store: _Store, item: Item, text: str, held_on: date, next_meeting: date | None,
+    due: date, plan: PlannedItem,
 ) -> None:
     if item.text == text:
         return
     audit.record(store.session, ACTOR, "text_changed", item_id=item.id, old=item.text, new=text)
     item.text = text
     if item.due_source != "manual":
-        due = duedates.due_date_for(text, held_on, next_meeting, days)
-        item.due_date, item.due_reason, item.due_source = due.date, due.reason, due.source
+        item.due_date, item.due_reason, item.due_source = due, plan.due_reason, plan.due_source
     store.report.updated["item"] += 1
 
 
-def _existing_reply(store: _Store, item: Item, text: str) -> None:
-    store.session.add(Response(item_id=item.id, revision=1, text=text, author=ACTOR, submitted=True))
-    item.status = ItemStatus.ANSWERED
+def _existing_reply(store: _Store, item: Item, plan: PlannedItem) -> None:
+    """The answer written in the table, stored as the item's first response: accepted when
+    the table says 완료, with its type when it says 추진중 or 추진불가/반영곤란."""
+    text = plan.reply or plan.fields.get("status") or plan.fields.get("marks") or "-"
+    response = Response(item_id=item.id, revision=1, text=text, author=ACTOR, submitted=True,
+                        kind=plan.reply_kind)
+    if plan.reply_kind == "반영곤란":
+        response.reason = text
+    if plan.status == "accepted":
+        response.accepted_at = utcnow()
+        item.status = ItemStatus.ACCEPTED
+    else:
+        item.status = ItemStatus.ANSWERED
+    store.session.add(response)
     store.report.created["response"] += 1
-    audit.record(store.session, ACTOR, "response_imported", item_id=item.id, text=text)
+    audit.record(store.session, ACTOR, "response_imported", item_id=item.id, text=text,
+                 kind=plan.reply_kind, status=item.status.value)

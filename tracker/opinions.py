@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import re
 
-# A bullet marker stands at the start of the cell or after white space and is
-# followed by white space: "- 예산 … 요망 - 타 지역의 …". A dash inside a word or
-# number ("1-7", "생산·관리") is not a marker.
-_BULLET = re.compile(r"(?:^|(?<=\s))[-•○◦▪ㅇ](?=\s|$)")
+# A bullet marker: a symbol, a number or a Korean letter, standing after white space (or at
+# the start). A symbol must be followed by white space: a dash inside a word or number
+# ("1-7", "생산·관리") is not a marker.
+_MARKER = re.compile(
+    r"(?:^|(?<=\s))(?:[-–•○◦▪ㅇ●■□◆◇▶►](?=\s|$)|\d{1,2}\)|\(\d{1,2}\)|[①-⑳]"
+    r"|[가나다라마바사아자차카타파하]\.(?=\s))"
+)
+# Inside a line, a marker starts a new bullet only where a clause may start: after the end
+# of a sentence (". ", "요망 ", "함 ", ")") or another marker. "사업 기간 2022 - 2023 연장"
+# keeps its dash.
+_CLAUSE_END = set(".!?。;:)」』\"'”’]") | set("음함임됨요다람망것봄짐옴움까음") | set("-–•○◦▪ㅇ●■□◆◇▶►")
 
 # Cell values that mean "nothing written here".
 _EMPTY_MARKS = {"", "-", "–", "—", "(미회신)", "(회신 불필요)"}
@@ -23,17 +30,43 @@ _REQUEST = (
 
 
 def split_bullets(text: str) -> list[str]:
-    """The bullets of a cell, in order, each stripped; text before the first marker is a bullet too.
+    """The bullets of a one-line cell, in order, each stripped; text before the first marker
+    is a bullet too. A marker splits only where a clause starts.
 
-    "- a - b" gives ["a", "b"]; "- -" gives ["", ""] (two empty bullets); "" gives [].
+    "- a 요망 - b" gives ["a 요망", "b"]; "- -" gives ["", ""] (two empty bullets); "" gives [].
     """
-    text = text.strip()
+    text = " ".join(text.split())
     if not text:
         return []
-    pieces = _BULLET.split(text)
-    if pieces and not pieces[0].strip():
-        pieces = pieces[1:]
+    cuts = [m for m in _MARKER.finditer(text) if _starts_clause(text, m.start())]
+    if not cuts:
+        return [text]
+    pieces = [text[: cuts[0].start()]] if cuts[0].start() else []
+    for cut, after in zip(cuts, [*cuts[1:], None], strict=True):
+        pieces.append(text[cut.end(): after.start() if after else len(text)])
     return [" ".join(piece.split()) for piece in pieces]
+
+
+def bullets_of(paragraphs: list[str]) -> list[str]:
+    """The bullets of a cell from its paragraphs (or lines): a paragraph that starts with a
+    marker starts a bullet, one without continues the bullet above; markers inside a
+    paragraph split it only where a clause starts (:func:`split_bullets`)."""
+    bullets: list[str] = []
+    for paragraph in paragraphs:
+        text = " ".join(paragraph.split())
+        if not text:
+            continue
+        pieces = split_bullets(text)
+        marked = _MARKER.match(text) is not None
+        if bullets and not marked and pieces:
+            bullets[-1] = " ".join(p for p in (bullets[-1], pieces.pop(0)) if p)
+        bullets.extend(pieces)
+    return bullets
+
+
+def _starts_clause(text: str, position: int) -> bool:
+    before = text[:position].rstrip()
+    return not before or before[-1] in _CLAUSE_END
 
 
 def is_empty_mark(text: str) -> bool:
