@@ -1,7 +1,7 @@
 """The mail commands of `tracker`: send, remind, outbox, worker, mailcatcher.
 
-They call the notifications services and print; no SQL here. Registered by the one import
-at the end of tracker/cli.py.
+They call the notifications services and print; no SQL here. Loaded by the root group
+(tracker/cli.py) when a command runs or its help is shown.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from tracker.cli import App, cli, pass_app
+from tracker.cli_app import App, pass_app
 from tracker.errors import UserError
 
 
-@cli.command()
+@click.command()
 @click.option("--contact", help="이 담당자에게만 (이름 또는 '부서/이름')")
 @click.option("--department", help="이 부서에만")
 @click.option("--dry-run", is_flag=True, help="보내지 않고 누구에게 무엇이 갈지 보여 줍니다.")
@@ -68,7 +68,7 @@ def _deliver(app: App) -> None:
                    "서버가 살아나면 `tracker worker` 또는 `tracker send`가 다시 보냅니다.")
 
 
-@cli.command()
+@click.command()
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
               help="이 시각(업무 시간대)으로 계산 (기본: 지금). 날짜만 주면 10:00")
 @pass_app
@@ -97,7 +97,7 @@ def _moment(app: App, as_of: datetime | None) -> datetime:
     return as_of.replace(tzinfo=zone)
 
 
-@cli.group(invoke_without_command=True)
+@click.group(invoke_without_command=True)
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]),
               help="이 상태만")
 @click.pass_context
@@ -136,7 +136,7 @@ def outbox_retry(app: App, row_id: int) -> None:
     _deliver(app)
 
 
-@cli.command()
+@click.command()
 @click.option("--sweep-seconds", type=click.IntRange(min=1), hidden=True,
               help="시험용: 독촉 점검 간격(초)")
 @click.option("--flush-seconds", type=click.IntRange(min=1), hidden=True,
@@ -180,7 +180,7 @@ def _shifted_clock(start: datetime) -> Callable[[], datetime]:
     return lambda: utc_clock() + offset
 
 
-@cli.command()
+@click.command()
 @click.option("--port", default=1025, show_default=True, help="받을 포트")
 @click.option("--host", default="127.0.0.1", show_default=True, help="받을 주소")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),

@@ -1,7 +1,7 @@
-"""The operations commands of `tracker`: status.
+"""The operations commands of `tracker`: init, status.
 
-Registered by the one import at the end of tracker/cli.py; SQLAlchemy loads only inside
-the command, so `tracker --help` stays fast.
+Loaded by the root group (tracker/cli.py) when a command runs or its help is shown;
+SQLAlchemy loads only inside the commands.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli import App, cli, pass_app
+from tracker.cli_app import App, pass_app
 from tracker.errors import UserError
 
 if TYPE_CHECKING:
@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 LEVEL_LABELS = {"ok": "정상", "warn": "주의", "fail": "장애"}
 
 
-@cli.command()
+@click.command()
+@pass_app
+def init(app: App) -> None:
+    """데이터베이스를 만들거나 최신 구조로 올립니다."""
+    app.database  # noqa: B018 - opening it applies the migrations
+    click.echo(f"데이터베이스 준비됨: {app.settings.database_url}")
+
+
+@click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="출력 형식")
 @pass_app

@@ -1,6 +1,7 @@
 """The web commands of `tracker`: serve, user add, demo.
 
-Registered by the last line of tracker/cli.py. Each command's docstring is its --help.
+Loaded by the root group (tracker/cli.py) when a command runs or its help is shown. Each
+command's docstring is its --help.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from typing import Any
 
 import click
 
-from tracker.cli import App, cli, pass_app
+from tracker.cli_app import App, pass_app
 from tracker.config import Settings
 
 DEMO_SAMPLE = "2022-01-15-jobs-subcommittee-minutes.txt"
 SECRET_ENV = "TRACKER_SECRET_KEY"
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="들을 주소")
 @click.option("--port", default=8000, show_default=True, type=int, help="들을 포트")
 @click.option("--no-scheduler", is_flag=True,
@@ -45,7 +46,7 @@ def serve(app: App, host: str, port: int, no_scheduler: bool, dev_mail: Path | N
     run_web(app.settings, app.database, host, port, options, scheduler=not no_scheduler)
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """콘솔 사용자(사무국, 분과장, 관리자)를 관리합니다."""
 
@@ -67,7 +68,7 @@ def user_add(app: App, username: str, role: str, email: str | None, password: st
     click.echo(f"사용자 {username} ({accounts.ROLE_LABELS[accounts.role(role)]}) 추가")
 
 
-@cli.command()
+@click.command()
 @click.option("--port", default=8000, show_default=True, type=int, help="웹 화면 포트")
 @click.option("--host", default="127.0.0.1", show_default=True, help="웹 화면 주소")
 def demo(port: int, host: str) -> None:

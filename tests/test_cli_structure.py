@@ -1,0 +1,75 @@
+"""The shape of the `tracker` command: one map of commands, loaded lazily, no import cycle."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from tracker.cli import COMMANDS, cli, load_command
+
+PACKAGE = Path(__file__).parent.parent / "tracker"
+HEAVY = ("sqlalchemy", "fastapi", "uvicorn", "aiosmtplib", "openpyxl", "hwpx", "jinja2",
+         "starlette", "apscheduler", "psycopg", "lxml", "rich", "argon2", "notifications")
+
+
+def modules_after(*args: str) -> set[str]:
+    """The modules loaded by `tracker ARGS` run in a fresh interpreter."""
+    script = ("import sys\n"
+              "from tracker.cli import cli\n"
+              f"try:\n    cli.main({list(args)!r}, prog_name='tracker')\n"
+              "except SystemExit:\n    pass\n"
+              "print('\\n' + __import__('json').dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_help_lists_every_command_without_loading_one() -> None:
+    loaded = modules_after("--help")
+    heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
+    assert heavy == []
+    command_modules = {entry.split(":")[0] for entry, _ in COMMANDS.values()}
+    assert not command_modules & loaded
+    assert "tracker.config" not in loaded
+
+
+def test_a_commands_help_loads_only_its_own_module() -> None:
+    loaded = modules_after("items", "--help")
+    assert "tracker.cli_items" in loaded
+    assert not {"tracker.cli_web", "tracker.cli_mail"} & loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in HEAVY) == []
+
+
+def test_help_shows_each_commands_korean_short_help() -> None:
+    shown = subprocess.run([sys.executable, "-m", "tracker.cli", "--help"], capture_output=True,
+                           text=True, check=True).stdout
+    for name, (_, short) in COMMANDS.items():
+        line = next(line for line in shown.splitlines() if line.split()[:1] == [name])
+        assert short.split(".")[0][:20] in line
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_map_agrees_with_the_command(name: str) -> None:
+    command = load_command(name)
+    assert isinstance(command, click.Command)
+    # The map's short help is the docstring's: a changed docstring must change the map too.
+    assert click.Command(name, help=COMMANDS[name][1]).get_short_help_str(200) \
+        == command.get_short_help_str(200)
+    assert cli.get_command(click.Context(cli), name) is command
+
+
+def test_command_modules_do_not_import_the_root_group() -> None:
+    for path in sorted(PACKAGE.glob("cli_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if isinstance(node, ast.ImportFrom) and node.module == "tracker":
+                names = [f"tracker.{a.name}" for a in node.names]
+            assert "tracker.cli" not in names, f"{path.name} imports tracker.cli (a cycle)"
