@@ -193,7 +193,8 @@ def parse_document(
     source = document.source
     reading = read_tables(document)
     before = _rows_before(document, reading)
-    facts = fact_rules.read_facts([(row.where, row.cells) for row in before])
+    after = _rows_after(document, reading)
+    facts = fact_rules.read_facts([(row.where, row.cells) for row in before + after])
     if facts.errors and held_on is None:
         where, message = facts.errors[0]
         raise UserError(f"{source} {where}: {message}")
@@ -265,6 +266,16 @@ def _rows_before(document: Document, reading: Reading) -> list[Row]:
             where = next((c.where for c in grid_row if c and c.where), f"{block.where} {r + 1}행")
             rows.append(Row(where, cells))
     return rows
+
+
+def _rows_after(document: Document, reading: Reading) -> list[Row]:
+    """The paragraphs after the last table read (a next-meeting note at the end)."""
+    read = {id(m.table) for m in reading.tables}
+    last = max((i for i, b in enumerate(document.blocks) if id(b) in read), default=None)
+    if last is None:
+        return []
+    return [Row(b.where, [normalise_cell(line)]) for b in document.blocks[last + 1:]
+            if isinstance(b, Paragraph) for line in b.text.splitlines()]
 
 
 def _header_plan_year(reading: Reading) -> int | None:

@@ -12,10 +12,12 @@ _MARKER = re.compile(
     r"(?:^|(?<=\s))(?:[-–•○◦▪ㅇ●■□◆◇▶►](?=\s|$)|\d{1,2}\)|\(\d{1,2}\)|[①-⑳]"
     r"|[가나다라마바사아자차카타파하]\.(?=\s))"
 )
-# Inside a line, a marker starts a new bullet only where a clause may start: after the end
-# of a sentence (". ", "요망 ", "함 ", ")") or another marker. "사업 기간 2022 - 2023 연장"
-# keeps its dash.
-_CLAUSE_END = set(".!?。;:)」』\"'”’]") | set("음함임됨요다람망것봄짐옴움까음") | set("-–•○◦▪ㅇ●■□◆◇▶►")
+# Symbols that are only ever bullets split a line wherever they stand after white space.
+_STRONG = set("•○◦▪●■□◆◇▶►") | {chr(c) for c in range(ord("①"), ord("⑳") + 1)}
+# Other markers (a dash, "1)", "가.") start a new bullet inside a line only where a clause
+# may start: after the end of a sentence (". ", "요망 ", "함 ", ")") or another marker.
+# "사업 기간 2022 - 2023 연장" keeps its dash.
+_CLAUSE_END = set(".!?。;:)」』\"'”’]") | set("음함임됨요다람망것봄짐옴움까") | set("-–ㅇ") | _STRONG
 
 # Cell values that mean "nothing written here".
 _EMPTY_MARKS = {"", "-", "–", "—", "(미회신)", "(회신 불필요)"}
@@ -66,7 +68,7 @@ def bullets_of(paragraphs: list[str]) -> list[str]:
 
 def _starts_clause(text: str, position: int) -> bool:
     before = text[:position].rstrip()
-    return not before or before[-1] in _CLAUSE_END
+    return not before or text[position] in _STRONG or before[-1] in _CLAUSE_END
 
 
 def is_empty_mark(text: str) -> bool:
