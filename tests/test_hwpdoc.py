@@ -14,8 +14,10 @@ from hwpx.hwp5.cfb import build_compound_file
 from hwpx.hwp5.package import convert, to_hwpx_bytes
 
 from tracker import hwpdoc, owpml
+from tracker.document import Block, Cell, Document, Paragraph, Table
 from tracker.errors import UserError
 from tracker.export_hwpx import write_table_hwpx
+from tracker.sources import rows_of
 
 DATA = Path(__file__).parent / "data"
 HWP = DATA / "hwp"
@@ -33,21 +35,31 @@ READABLE_HWP = [MERGED_HEADERS, SIMPLE]
 PROGRAMS = ["1-1", "1-2", "1-4", "1-5", "1-6", "1-7", "1-8", "1-9"]
 
 
+def read_rows(path: Path) -> list[list[str]]:
+    """The parser's rows of the file read through python-hwpx."""
+    return rows_of(hwpdoc.read_document(path))
+
+
+def block_rows(blocks: list[Block]) -> list[list[str]]:
+    """The parser's rows of blocks (the oracle's)."""
+    return rows_of(Document("oracle.hwpx", "hwpx", blocks))
+
+
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def oracle_grids(blocks: list[owpml.Block]) -> list[list[list[str]]]:
+def oracle_grids(blocks: list[Block]) -> list[list[list[str]]]:
     return [[[squash(c.text) if c else "" for c in row] for row in t.grid]
             for t, _ in owpml.iter_tables(blocks)]
 
 
-def shapes(blocks: list[owpml.Block]) -> list[list[tuple[int, int, int, int]]]:
+def shapes(blocks: list[Block]) -> list[list[tuple[int, int, int, int]]]:
     return [[(c.row, c.col, c.row_span, c.col_span) for c in t.cells()]
             for t, _ in owpml.iter_tables(blocks)]
 
 
-def counts(blocks: list[owpml.Block]) -> tuple[int, int, int]:
+def counts(blocks: list[Block]) -> tuple[int, int, int]:
     """(tables, nested tables, merged cells)"""
     found = list(owpml.iter_tables(blocks))
     merged = sum(1 for t, _ in found for c in t.cells() if c.row_span * c.col_span > 1)
@@ -79,14 +91,14 @@ def test_hwpx_grids_match_the_oracle_cell_for_cell(path: Path) -> None:
     assert [[[squash(t) for t in row] for row in grid] for grid in hwpdoc.tables(path)] == \
         oracle_grids(oracle)
     assert shapes(ours) == shapes(oracle)
-    assert hwpdoc.read_rows(path) == hwpdoc.rows_of(oracle)
+    assert read_rows(path) == block_rows(oracle)
 
 
 @pytest.mark.parametrize("path", READABLE_HWP, ids=lambda p: p.name)
 def test_hwp_rows_match_the_oracle_on_the_converted_package(path: Path) -> None:
     oracle = owpml.read_blocks(converted(path))
     assert shapes(hwpdoc.read_blocks(path)) == shapes(oracle)
-    assert hwpdoc.read_rows(path) == hwpdoc.rows_of(oracle)
+    assert read_rows(path) == block_rows(oracle)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +123,7 @@ def test_gangbuk_evaluation_table_keeps_its_merged_header() -> None:
 
 
 def test_nested_table_rows_follow_the_row_of_their_cell() -> None:
-    rows = hwpdoc.read_rows(NESTED)
+    rows = read_rows(NESTED)
     grids = hwpdoc.tables(NESTED)
     holder = rows.index(["5", "시군구코드", *rows[16][2:]])
     assert rows[holder + 1 : holder + 5] == grids[3]  # 4×4 구분/코드체계, nested in that row
@@ -123,7 +135,7 @@ def test_nested_table_rows_follow_the_row_of_their_cell() -> None:
 
 
 def test_no_manifest_package_reads_both_sections() -> None:
-    rows = hwpdoc.read_rows(NO_MANIFEST)
+    rows = read_rows(NO_MANIFEST)
     assert rows[0] == ["입 법 예 고"]
     assert hwpdoc.tables(NO_MANIFEST)[0][0] == ["현 행", "개 정 안"]
     with zipfile.ZipFile(NO_MANIFEST) as package:
@@ -138,7 +150,7 @@ def test_oracle_falls_back_to_sorted_sections_without_content_hpf(tmp_path: Path
                 bare.writestr(info, source.read(info.filename))
     with zipfile.ZipFile(target) as package:
         assert owpml.section_names(package) == ["Contents/section0.xml", "Contents/section1.xml"]
-    assert hwpdoc.rows_of(owpml.read_blocks(target)) == hwpdoc.read_rows(NO_MANIFEST)
+    assert block_rows(owpml.read_blocks(target)) == read_rows(NO_MANIFEST)
 
 
 def test_simple_hwp_tables() -> None:
@@ -163,7 +175,7 @@ def monitoring_rows(rows: list[list[str]]) -> dict[str, list[str]]:
 
 
 def test_minutes_hwpx_has_the_whole_monitoring_table() -> None:
-    programs = monitoring_rows(hwpdoc.read_rows(MINUTES))
+    programs = monitoring_rows(read_rows(MINUTES))
     assert list(programs) == PROGRAMS
     opinion_16 = programs["1-6"][8]
     assert opinion_16.startswith("- 사회적경제 단위에 대한 데이터베이스 구축")
@@ -175,7 +187,7 @@ def test_minutes_hwpx_has_the_whole_monitoring_table() -> None:
 
 
 def test_minutes_merged_priority_cell_is_carried_down_in_rows_only() -> None:
-    programs = monitoring_rows(hwpdoc.read_rows(MINUTES))
+    programs = monitoring_rows(read_rows(MINUTES))
     assert [programs[n][2] for n in PROGRAMS] == ["중점", "중점"] + ["-"] * 6
     grid = hwpdoc.tables(MINUTES)[1]
     assert [row[2] for row in grid[3:]] == ["중점", "중점", "-", "", "", "", "", ""]
@@ -195,7 +207,7 @@ def test_minutes_monitoring_header_is_one_table_with_two_header_rows() -> None:
 def test_minutes_paragraphs_are_the_pasted_lines() -> None:
     pasted = [line.strip() for line in MINUTES_TXT.read_text(encoding="utf-8").splitlines()
               if "\t" not in line]
-    rows = hwpdoc.read_rows(MINUTES)
+    rows = read_rows(MINUTES)
     paragraphs = [row[0] for row in rows if len(row) == 1]
     assert paragraphs[: len(pasted)] == pasted
     assert ["일 시", "2022년 1월 15일(금) 10:00 ~ 11:30", "", "", "", "", ""] in rows
@@ -208,7 +220,7 @@ def test_minutes_script_rebuilds_the_committed_file(tmp_path: Path) -> None:
     target = tmp_path / "minutes.hwpx"
     document.save_to_path(target)
     document.close()
-    assert hwpdoc.read_rows(target) == hwpdoc.read_rows(MINUTES)
+    assert read_rows(target) == read_rows(MINUTES)
 
 
 def test_describe_tables_names_the_headers() -> None:
@@ -216,7 +228,7 @@ def test_describe_tables_names_the_headers() -> None:
     assert text.startswith("표 1 (11×7: 일 시, 2022년 1월 15일(금) 10:0…")
     assert "표 2 (11×10: 연번, 사업번호, 중점추진사업, 구분, …)" in text
     assert "표 안의 표, 4×4: 구분, 코드체계" in hwpdoc.describe_tables(NESTED)
-    assert hwpdoc.describe([owpml.Paragraph("본문")]) == "없음"
+    assert hwpdoc.describe([Paragraph("본문")]) == "없음"
     assert hwpdoc.describe_tables(GANGBUK).endswith("외 34개")
 
 
@@ -224,8 +236,8 @@ def test_describe_tables_names_the_headers() -> None:
 
 
 def cell(text: str, row: int, col: int, rs: int = 1, cs: int = 1,
-         nested: list[owpml.Table] | None = None) -> owpml.Cell:
-    return owpml.Cell(text, row, col, rs, cs, nested or [])
+         nested: list[Table] | None = None) -> Cell:
+    return Cell(text.split("\n"), row, col, rs, cs, nested=nested or [])
 
 
 def test_carry_down_only_under_the_priority_header() -> None:
@@ -234,22 +246,22 @@ def test_carry_down_only_under_the_priority_header() -> None:
         cell("1-1", 2, 0), cell("중점", 2, 1, 2), cell("일자리과", 2, 2, 2),
         cell("1-2", 3, 0),
     ], 4, 3)
-    rows = hwpdoc.rows_of([table])
+    rows = block_rows([table])
     assert rows[1] == ["", "", ""]  # the header's own covered row stays empty
     assert rows[2:] == [["1-1", "중점", "일자리과"], ["1-2", "중점", ""]]
 
 
 def test_whitespace_is_normalised_in_every_cell() -> None:
     cells = [cell(" 성\u3000명\t", 0, 0), cell("가\xa0나\n다  라 ", 0, 1)]
-    blocks: list[owpml.Block] = [owpml.Paragraph("\t제목\u3000 "), owpml.grid_from_cells(cells, 1, 2)]
-    assert hwpdoc.rows_of(blocks) == [["제목"], ["성 명", "가 나 다 라"]]
+    blocks: list[Block] = [Paragraph("\t제목\u3000 "), owpml.grid_from_cells(cells, 1, 2)]
+    assert block_rows(blocks) == [["제목"], ["성 명", "가 나 다 라"]]
 
 
 def test_nested_rows_come_right_after_their_row() -> None:
     inner = owpml.grid_from_cells([cell("안", 0, 0), cell("쪽", 0, 1)], 1, 2)
     outer = owpml.grid_from_cells(
         [cell("a", 0, 0), cell("b", 0, 1, nested=[inner]), cell("c", 1, 0), cell("d", 1, 1)], 2, 2)
-    assert hwpdoc.rows_of([outer]) == [["a", "b"], ["안", "쪽"], ["c", "d"]]
+    assert block_rows([outer]) == [["a", "b"], ["안", "쪽"], ["c", "d"]]
 
 
 # --- sniffing and refusals -----------------------------------------------------------
@@ -268,13 +280,13 @@ def test_sniff_goes_by_content_not_name(tmp_path: Path) -> None:
         package.writestr("xl/workbook.xml", "<workbook/>")
     assert hwpdoc.sniff(other_zip) is None
     assert hwpdoc.sniff(tmp_path / "missing.hwpx") is None
-    assert hwpdoc.read_rows(disguised) == hwpdoc.read_rows(NO_MANIFEST)
+    assert read_rows(disguised) == read_rows(NO_MANIFEST)
 
 
 def test_distribution_hwp_is_refused() -> None:
     message = "배포용 문서는 읽을 수 없습니다. 한글에서 HWPX로 저장해 주세요."
     with pytest.raises(UserError, match=message):
-        hwpdoc.read_rows(DISTRIBUTION)
+        read_rows(DISTRIBUTION)
 
 
 @pytest.mark.parametrize(
@@ -284,7 +296,7 @@ def test_protected_hwp_is_refused_by_its_header_flags(
     tmp_path: Path, flags: int, message: str
 ) -> None:
     with pytest.raises(UserError, match=message):
-        hwpdoc.read_rows(with_flags(tmp_path, flags))
+        read_rows(with_flags(tmp_path, flags))
 
 
 def test_truncated_hwpx_is_refused_as_damaged(tmp_path: Path) -> None:
@@ -293,7 +305,7 @@ def test_truncated_hwpx_is_refused_as_damaged(tmp_path: Path) -> None:
     broken.write_bytes(data[: len(data) // 2])
     assert hwpdoc.sniff(broken) == "hwpx"
     with pytest.raises(UserError, match="minutes.hwpx 파일이 손상되어 읽을 수 없습니다"):
-        hwpdoc.read_rows(broken)
+        read_rows(broken)
 
 
 @pytest.mark.parametrize("cut", [4096, 10000])
@@ -308,7 +320,7 @@ def test_garbage_ole_is_refused_as_damaged(tmp_path: Path) -> None:
     broken = tmp_path / "garbage.hwp"
     broken.write_bytes(hwpdoc.OLE2_MAGIC + bytes(range(256)) * 20)
     with pytest.raises(UserError, match="손상되어 읽을 수 없습니다"):
-        hwpdoc.read_rows(broken)
+        read_rows(broken)
 
 
 def test_damaged_section_inside_a_valid_zip_is_refused(tmp_path: Path) -> None:
@@ -318,7 +330,7 @@ def test_damaged_section_inside_a_valid_zip_is_refused(tmp_path: Path) -> None:
             data = source.read(info.filename)
             target.writestr(info, data[:100] if info.filename.endswith("section0.xml") else data)
     with pytest.raises(UserError, match="broken.hwpx"):
-        hwpdoc.read_rows(broken)
+        read_rows(broken)
 
 
 def test_ole_file_that_is_not_hwp_is_refused(tmp_path: Path) -> None:
@@ -326,14 +338,14 @@ def test_ole_file_that_is_not_hwp_is_refused(tmp_path: Path) -> None:
     word.write_bytes(build_compound_file([("WordDocument", b"\0" * 600)]))
     assert hwpdoc.sniff(word) == "hwp"
     with pytest.raises(UserError, match=r"minutes.hwp은\(는\) 읽을 수 있는 HWP 5.0"):
-        hwpdoc.read_rows(word)
+        read_rows(word)
 
 
 def test_other_files_and_missing_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="한글 문서"):
-        hwpdoc.read_rows(MINUTES_TXT)
+        read_rows(MINUTES_TXT)
     with pytest.raises(UserError, match="찾을 수 없습니다"):
-        hwpdoc.read_rows(tmp_path / "없는파일.hwpx")
+        read_rows(tmp_path / "없는파일.hwpx")
 
 
 def test_any_python_hwpx_failure_becomes_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -343,7 +355,7 @@ def test_any_python_hwpx_failure_becomes_a_user_error(monkeypatch: pytest.Monkey
     monkeypatch.setattr(HwpxDocument, "open", staticmethod(fail))
     expected = r"^ulsan.*읽지 못했습니다 \(RuntimeError: unexpected internal state\)"
     with pytest.raises(UserError, match=expected):
-        hwpdoc.read_rows(NO_MANIFEST)
+        read_rows(NO_MANIFEST)
 
 
 # --- export --------------------------------------------------------------------------
@@ -364,8 +376,8 @@ def test_write_table_hwpx_reads_back_with_both_readers(tmp_path: Path) -> None:
     expected = [header] + [[hwpdoc.clean(t) for t in row] for row in rows]
     expected[3][2] = ""  # covered by the merged cell above
     assert hwpdoc.tables(target) == [expected]
-    assert hwpdoc.rows_of(owpml.read_blocks(target)) == hwpdoc.read_rows(target)
-    assert hwpdoc.read_rows(target)[0] == ["2022년 1차 모니터링 후속조치"]
+    assert block_rows(owpml.read_blocks(target)) == read_rows(target)
+    assert read_rows(target)[0] == ["2022년 1차 모니터링 후속조치"]
     merged = [c for t, _ in owpml.iter_tables(owpml.read_blocks(target)) for c in t.cells()
               if c.row_span > 1]
     assert [(c.row, c.col, c.row_span) for c in merged] == [(2, 2, 2)]
@@ -384,3 +396,22 @@ def test_write_table_hwpx_refuses_bad_input(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="병합 범위"):
         write_table_hwpx(tmp_path / "a.hwpx", "제목", ["a"], [["1"]], merges=[(0, 0, 2, 0)])
     assert not (tmp_path / "a.hwpx").exists()
+
+
+# --- the document model --------------------------------------------------------------
+
+
+def test_cells_keep_their_paragraphs_and_say_where_they_are() -> None:
+    document = hwpdoc.read_document(MINUTES)
+    assert (document.source, document.kind) == (MINUTES.name, "hwpx")
+    monitoring = list(document.tables())[1]
+    opinion = monitoring.grid[3][8]
+    assert opinion is not None
+    assert [p[:7] for p in opinion.paragraphs] == ["- 해당 직종", "- 타 지역의"]
+    assert opinion.where == "표 2, 4행 9열"
+    assert monitoring.where == "표 2"
+    priority = monitoring.grid[5][2]
+    assert priority is not None and (priority.text, priority.row_span) == ("-", 6)
+    assert all(monitoring.grid[r][2] is None for r in range(6, 11))
+    title = next(b for b in document.blocks if isinstance(b, Paragraph) and b.text.strip())
+    assert (title.text, title.where) == ("2022년 1차 일자리분과 회의록", "3번째 문단")

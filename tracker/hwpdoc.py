@@ -1,10 +1,12 @@
-"""Hancom word-processor files (.hwpx and binary .hwp 5.x) as rows of cell texts.
+"""Hancom word-processor files (.hwpx and binary .hwp 5.x) as a :class:`Document`.
 
-The minutes parser takes a document as rows in document order: a paragraph is a one-cell
-row ``[text]``, a table row is the list of its cells' texts (the same rows as the
-pasted-text form of the minutes, split on tabs). This module produces those rows from
-.hwpx and .hwp files through python-hwpx, whose ``HwpxDocument.open`` reads both formats
-(an .hwp file is converted to the HWPX model in memory).
+The body's paragraphs and tables in reading order, through python-hwpx, whose
+``HwpxDocument.open`` reads both formats (an .hwp file is converted to the HWPX model in
+memory). A table cell keeps its paragraphs (and the lines of a paragraph broken with
+Shift+Enter) apart, a merged cell sits at its top-left position with its spans, and
+tables nested in a cell are that cell's ``nested``. Before a grid is built, the table's
+declared size and every cell's address and span are checked against
+:mod:`tracker.readers.limits`.
 
 Every failure reaches the caller as a :class:`~tracker.errors.UserError` with a Korean
 message that names the file; nothing else is raised for a bad file.
@@ -13,7 +15,6 @@ message that names the file; nothing else is raised for a bad file.
 from __future__ import annotations
 
 import logging
-import re
 import struct
 import warnings
 import zipfile
@@ -27,11 +28,24 @@ from hwpx import HwpxDocument
 from hwpx.errors import Hwp5ConversionWarning, Hwp5Error
 from hwpx.hwp5.cfb import CompoundFile
 from hwpx.opc.package import HwpxPackageError
-from hwpx.oxml import HwpxOxmlParagraph, HwpxOxmlTable, HwpxTableGridPosition
+from hwpx.oxml import (
+    HwpxOxmlParagraph,
+    HwpxOxmlTable,
+    HwpxOxmlTableCell,
+    HwpxTableGridPosition,
+)
 from lxml import etree
 
+from tracker.document import Block, Cell, Document, Paragraph, Table
 from tracker.errors import UserError
-from tracker.owpml import Block, Cell, Paragraph, Table, grid_from_cells, iter_tables
+from tracker.owpml import cell_lines, grid_from_cells, iter_tables
+from tracker.readers.limits import (
+    MAX_NESTING,
+    GridBudget,
+    check_file_size,
+    check_package,
+    strip_controls,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +59,6 @@ _FLAG_DISTRIBUTION = 1 << 2
 _FLAG_DRM = (1 << 4) | (1 << 8) | (1 << 10)  # DRM, certificate encryption, certificate DRM
 _HWP_SIGNATURE = b"HWP Document File"
 
-# A vertically merged cell in the column under this header is carried down (see read_rows).
-_CARRY_HEADER = "중점추진사업"
-
 # What the user is told, by case; {name} is the file's name.
 _NOT_HWP5 = "{name}은(는) 읽을 수 있는 HWP 5.0 문서가 아닙니다. 한글에서 HWPX로 저장해 주세요."
 _OLD_HWP = "{name}: HWP {major}.x 형식은 읽을 수 없습니다. 한글에서 HWPX로 저장해 주세요."
@@ -57,6 +68,7 @@ _DRM = "{name}: 보안(DRM)이 걸린 문서는 읽을 수 없습니다. 보안�
 _DAMAGED = "{name} 파일이 손상되어 읽을 수 없습니다. 한글에서 열어 다시 저장해 주세요."
 _FAILED = "{name} 파일을 읽지 못했습니다 ({detail}). 한글에서 HWPX로 다시 저장해 보세요."
 _MISSING = "{name} 파일을 찾을 수 없습니다."
+_TOO_DEEP = "{name}: 표 안에 표가 너무 깊게 들어 있습니다 (최대 {limit}단계)."
 _FOREIGN = "{name}은(는) 한글 문서(.hwp, .hwpx)가 아닙니다."
 
 _DESCRIBE_MAX_TABLES = 10
@@ -90,46 +102,44 @@ def sniff(path: Path) -> str | None:
     return None
 
 
-def read_blocks(path: Path) -> list[Block]:
-    """The body of the .hwp/.hwpx file at *path* as paragraphs and tables (raw text).
+def read_document(path: Path) -> Document:
+    """The .hwp/.hwpx file at *path* as a Document (kind "hwp" or "hwpx"), texts raw but
+    for C0 control characters.
 
     Raises UserError (Korean, naming the file) for a missing, foreign, protected
-    (password, distribution, DRM) or damaged file, and for any failure of python-hwpx.
+    (password, distribution, DRM), damaged or oversized file, for a table larger than the
+    limits, and for any failure of python-hwpx.
     """
     path = Path(path)
     kind = _require_kind(path)
     with _refusals(path):
+        check_file_size(path.stat().st_size, path.name)
         if kind == "hwp":
             _check_hwp_header(path)
+        else:
+            with zipfile.ZipFile(path) as package:
+                check_package(package, path.name)
         with warnings.catch_warnings():
             # a report of .hwp content the model cannot hold (drawings, OLE objects …)
             warnings.simplefilter("ignore", Hwp5ConversionWarning)
             document = HwpxDocument.open(path)
         try:
             _log_unconverted(path, document)
-            return _document_blocks(document)
+            blocks = _Reader(path.name).blocks(document)
         finally:
             document.close()
+    return Document(source=path.name, kind=kind, blocks=blocks)
 
 
-def read_rows(path: Path) -> list[list[str]]:
-    """The whole document as rows, in document order, every cell's white space normalised.
-
-    A paragraph is a one-cell row ``[text]`` (an empty paragraph gives ``[""]``; a
-    paragraph that only anchors tables gives no row of its own). A table gives one row per
-    grid row with one entry per grid column: a merged cell's text at its top-left position
-    and "" at the positions it covers, except that a vertically merged cell below a
-    중점추진사업 header (compared without white space) repeats its text in the rows it
-    covers. The rows of tables nested in a cell follow right after the row that cell
-    starts in. Raises UserError as :func:`read_blocks`.
-    """
-    return rows_of(read_blocks(path))
+def read_blocks(path: Path) -> list[Block]:
+    """The blocks of :func:`read_document`."""
+    return read_document(path).blocks
 
 
 def tables(path: Path) -> list[list[list[str]]]:
     """Every table's grid as normalised text, top-level and nested, in document order
-    (a table before the tables nested in it); covered positions are "" and nothing is
-    carried down. Raises UserError as :func:`read_blocks`.
+    (a table before the tables nested in it); covered positions are "".
+    Raises UserError as :func:`read_document`.
     """
     return [grid_text(table) for table, _depth in iter_tables(read_blocks(path))]
 
@@ -137,29 +147,18 @@ def tables(path: Path) -> list[list[list[str]]]:
 def describe_tables(path: Path) -> str:
     """A one-line Korean list of the tables in the file, for error messages, e.g.
     "표 1 (3×4: 항목, 내용, …); 표 2 (표 안의 표, 1×1: 비고)", or "없음".
-    Raises UserError as :func:`read_blocks`.
+    Raises UserError as :func:`read_document`.
     """
     return describe(read_blocks(path))
 
 
-# --- blocks to rows (pure) -----------------------------------------------------------
+# --- blocks as text (pure) -----------------------------------------------------------
 
 
 def clean(text: str) -> str:
     """*text* on one line: every run of white space (tabs, newlines, U+3000, no-break
     spaces) becomes one space, the ends are stripped; a soft hyphen becomes "-"."""
     return " ".join(text.replace("\u00ad", "-").split())
-
-
-def rows_of(blocks: list[Block]) -> list[list[str]]:
-    """The rows of :func:`read_rows` for blocks already read."""
-    rows: list[list[str]] = []
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            rows.append([clean(block.text)])
-        else:
-            rows.extend(_table_rows(block))
-    return rows
 
 
 def grid_text(table: Table) -> list[list[str]]:
@@ -194,47 +193,7 @@ def _header_preview(grid: list[list[str]]) -> str:
     return ", ".join(cut[:_DESCRIBE_MAX_HEADERS] + more)
 
 
-def _table_rows(table: Table) -> list[list[str]]:
-    texts = grid_text(table)
-    _carry_down(table, texts)
-    rows: list[list[str]] = []
-    for row, row_text in zip(table.grid, texts, strict=True):
-        rows.append(row_text)
-        for cell in row:
-            for nested in cell.nested if cell else []:
-                rows.extend(_table_rows(nested))
-    return rows
-
-
-def _carry_down(table: Table, texts: list[list[str]]) -> None:
-    """Repeat a vertically merged cell's text in the rows it covers, in the columns under
-    a 중점추진사업 header (rows below that header only)."""
-    for header in table.cells():
-        if re.sub(r"\s+", "", header.text) != _CARRY_HEADER:
-            continue
-        columns = range(header.col, header.col + header.col_span)
-        for cell in _merged_below(table, header, columns):
-            for row in range(cell.row + 1, cell.row + cell.row_span):
-                texts[row][cell.col] = texts[cell.row][cell.col]
-
-
-def _merged_below(table: Table, header: Cell, columns: range) -> Iterator[Cell]:
-    body_start = header.row + header.row_span
-    for cell in table.cells():
-        if cell.row >= body_start and cell.row_span > 1 and cell.col in columns:
-            yield cell
-
-
 # --- python-hwpx model to blocks -----------------------------------------------------
-
-
-def _document_blocks(document: HwpxDocument) -> list[Block]:
-    return [
-        block
-        for section in document.sections
-        for paragraph in section.paragraphs
-        for block in _paragraph_blocks(paragraph)
-    ]
 
 
 def _log_unconverted(path: Path, document: HwpxDocument) -> None:
@@ -245,42 +204,69 @@ def _log_unconverted(path: Path, document: HwpxDocument) -> None:
         logger.warning("%s: python-hwpx did not convert %s", path.name, kinds)
 
 
-def _paragraph_blocks(paragraph: HwpxOxmlParagraph) -> list[Block]:
-    """A body paragraph: its text (unless it only anchors tables), then its tables."""
-    found: list[Block] = [_table(table) for table in paragraph.tables]
-    text = paragraph.text or ""
-    head: list[Block] = [Paragraph(text)] if text.strip() or not found else []
-    return head + found
+class _Reader:
+    """Turns python-hwpx's model into blocks, numbering tables in document order and
+    checking every table's size before its grid is built."""
 
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.budget = GridBudget(name)
+        self.tables = 0
+        self.paragraphs = 0
 
-def _table(table: HwpxOxmlTable) -> Table:
-    try:
-        cell_map = table.get_cell_map()
-    except (IndexError, ValueError):  # holes or overlaps in the grid: place what is there
-        return _table_from_cells(table)
-    return Table([[_cell(position) if position.is_anchor else None for position in row]
-                  for row in cell_map])
+    def blocks(self, document: HwpxDocument) -> list[Block]:
+        return [
+            block
+            for section in document.sections
+            for paragraph in section.paragraphs
+            for block in self._paragraph_blocks(paragraph)
+        ]
 
+    def _paragraph_blocks(self, paragraph: HwpxOxmlParagraph) -> list[Block]:
+        """A body paragraph: its text (unless it only anchors tables), then its tables."""
+        self.paragraphs += 1
+        where = f"{self.paragraphs}번째 문단"
+        text = strip_controls(paragraph.text or "")
+        found: list[Block] = [self._table(table, 0) for table in paragraph.tables]
+        head: list[Block] = [Paragraph(text, where)] if text.strip() or not found else []
+        return head + found
 
-def _cell(position: HwpxTableGridPosition) -> Cell:
-    cell = position.cell
-    return Cell(
-        text=cell.text,
-        row=position.row,
-        col=position.column,
-        row_span=position.row_span,
-        col_span=position.col_span,
-        nested=[_table(nested) for nested in cell.tables],
-    )
+    def _table(self, table: HwpxOxmlTable, depth: int) -> Table:
+        if depth > MAX_NESTING:
+            raise UserError(_TOO_DEEP.format(name=self.name, limit=MAX_NESTING))
+        self.tables += 1
+        where = f"표 {self.tables}"
+        self.budget.take(table.row_count, table.column_count, where)
+        physical = [cell for row in table.rows for cell in row.cells]
+        for cell in physical:
+            self.budget.check_cell(*cell.address, *cell.span, where)
+        try:
+            cell_map = table.get_cell_map()
+        except (IndexError, ValueError):  # holes or overlaps in the grid: place what is there
+            cells = [self._cell(cell, *cell.address, *cell.span, where, depth)
+                     for cell in physical]
+            placed = grid_from_cells(cells, table.row_count, table.column_count)
+            self.budget.take(placed.n_rows, placed.n_cols, where)
+            return Table(placed.grid, where)
+        grid = [[self._position(position, where, depth) if position.is_anchor else None
+                 for position in row] for row in cell_map]
+        return Table(grid, where)
 
+    def _position(self, position: HwpxTableGridPosition, where: str, depth: int) -> Cell:
+        return self._cell(position.cell, position.row, position.column, position.row_span,
+                          position.col_span, where, depth)
 
-def _table_from_cells(table: HwpxOxmlTable) -> Table:
-    cells = [
-        Cell(cell.text, *cell.address, *cell.span, nested=[_table(n) for n in cell.tables])
-        for row in table.rows
-        for cell in row.cells
-    ]
-    return grid_from_cells(cells, table.row_count, table.column_count)
+    def _cell(self, cell: HwpxOxmlTableCell, row: int, col: int, row_span: int,
+              col_span: int, where: str, depth: int) -> Cell:
+        return Cell(
+            paragraphs=cell_lines(strip_controls(p.text or "") for p in cell.paragraphs),
+            row=row,
+            col=col,
+            row_span=max(1, row_span),
+            col_span=max(1, col_span),
+            where=f"{where}, {row + 1}행 {col + 1}열",
+            nested=[self._table(nested, depth + 1) for nested in cell.tables],
+        )
 
 
 # --- sniffing and refusals -----------------------------------------------------------

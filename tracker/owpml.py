@@ -1,9 +1,9 @@
 """A small reader of our own for HWPX (OWPML) packages: zipfile + lxml.
 
-It is the test oracle for :mod:`tracker.hwpdoc` (which reads through python-hwpx), and it
-also holds the document model both readers return: a list of blocks, each a
-:class:`Paragraph` or a :class:`Table`. A table is a full grid: a merged cell sits at its
-top-left position and every position it covers holds ``None``.
+It is the test oracle for :mod:`tracker.hwpdoc` (which reads through python-hwpx); both
+return the blocks of :mod:`tracker.document`. A table is a full grid: a merged cell sits
+at its top-left position and every position it covers holds ``None``. A cell's
+paragraphs are its ``hp:p`` split at line breaks, blank ones left out.
 
 What is read: the body paragraphs of every section (``hs:sec/hp:p``), in the order of the
 package's spine; a paragraph's text is the text of its runs (``hp:run/hp:t``, with tabs,
@@ -17,11 +17,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
+
+from tracker.document import Block, Cell, Paragraph, Table
 
 HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
 _OPF = "{http://www.idpf.org/2007/opf/}"
@@ -40,48 +41,6 @@ _INLINE_TEXT = {
 }
 
 
-@dataclass(frozen=True)
-class Paragraph:
-    """A body paragraph and its text (raw: tabs, line breaks and special spaces kept)."""
-
-    text: str
-
-
-@dataclass
-class Cell:
-    """A table cell at its top-left grid position, with the tables nested in it."""
-
-    text: str
-    row: int
-    col: int
-    row_span: int = 1
-    col_span: int = 1
-    nested: list[Table] = field(default_factory=list)
-
-
-@dataclass
-class Table:
-    """A table as an n×m grid; a position covered by a merged cell holds None."""
-
-    grid: list[list[Cell | None]]
-
-    @property
-    def n_rows(self) -> int:
-        """The number of grid rows."""
-        return len(self.grid)
-
-    @property
-    def n_cols(self) -> int:
-        """The number of grid columns (0 for a table without rows)."""
-        return len(self.grid[0]) if self.grid else 0
-
-    def cells(self) -> Iterator[Cell]:
-        """Every cell once (merged cells at their top-left position), row by row."""
-        for row in self.grid:
-            yield from (cell for cell in row if cell is not None)
-
-
-Block = Paragraph | Table
 
 
 def grid_from_cells(cells: list[Cell], n_rows: int, n_cols: int) -> Table:
@@ -234,13 +193,18 @@ def _cell(tc: etree._Element) -> Cell:
     span = tc.find(f"{HP}cellSpan")
     paragraphs = [p for sub in tc.iterchildren(f"{HP}subList") for p in sub.iterchildren(f"{HP}p")]
     return Cell(
-        text="\n".join(paragraph_text(p) for p in paragraphs),
+        paragraphs=cell_lines(paragraph_text(p) for p in paragraphs),
         row=_int(None if addr is None else addr.get("rowAddr"), 0),
         col=_int(None if addr is None else addr.get("colAddr"), 0),
         row_span=max(1, _int(None if span is None else span.get("rowSpan"), 1)),
         col_span=max(1, _int(None if span is None else span.get("colSpan"), 1)),
         nested=[_table(tbl) for p in paragraphs for tbl in _run_tables(p)],
     )
+
+
+def cell_lines(texts: Iterable[str]) -> list[str]:
+    """A cell's paragraphs as lines: each text split at its line breaks, blank lines out."""
+    return [line for text in texts for line in text.split("\n") if line.strip()]
 
 
 def _int(value: str | None, default: int) -> int:

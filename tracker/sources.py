@@ -1,102 +1,106 @@
-"""Turning a minutes file of any supported kind into rows of cells.
+"""The minutes parser's rows, from the document model (a bridge while the parser is
+moved onto :mod:`tracker.document`).
 
-The kind is told by content, not by the file name: XLSX and HWPX are zip files,
-HWP is an OLE file, anything else must be text (UTF-8, or CP949 as Korean Excel
-writes it) holding either tab-separated pasted minutes or CSV.
+:func:`read_rows` reads any supported file with :func:`tracker.readers.read_document`
+and lays the document out as the rows the parser in :mod:`tracker.minutes` takes: a
+paragraph is a one-cell row, a table row is the list of its cells' texts (a merged cell's
+text at its top-left position, "" where it covers). For pasted text, CSV and XLSX every
+block stays on its own line number (lines that were joined or removed become empty
+rows), so the parser's "12행" messages still point at the file's lines. For HWP/HWPX the
+rows come in document order, nested tables right after the row holding them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
+from tracker.document import Cell, Document, Paragraph, Table
 from tracker.errors import UserError
+from tracker.readers import decode, read_document
 
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+__all__ = ["Rows", "decode", "read_rows", "rows_of"]
+
 Rows = list[list[str]]
+
+# A vertically merged cell in the column under this header is carried down, as the
+# monitoring table's 중점추진사업 cell is merged over its programs in Hancom files. This is
+# the parser's business and leaves with this bridge.
+_CARRY_HEADER = "중점추진사업"
+_LINE = re.compile(r"(?:^|\s)(\d+)행")
 
 
 def read_rows(path: Path) -> Rows:
-    """The file's content as rows of cell texts; UserError when it cannot be read."""
-    try:
-        head = path.open("rb").read(8)
-    except OSError as exc:
-        raise UserError(f"파일을 열 수 없습니다: {path} ({exc.strerror})") from None
-    if head.startswith(b"PK"):
-        return _read_zip(path)
-    if head == OLE_MAGIC:
-        return _read_hwp(path)
-    return _read_text(path)
+    """The file's content as rows of cell texts; UserError when it cannot be read or (for
+    a word-processor file) holds no monitoring table."""
+    document = read_document(path)
+    rows = rows_of(document)
+    if document.kind in ("hwp", "hwpx"):
+        from tracker import hwpdoc
+        from tracker.minutes import has_monitoring_header
 
-
-def _read_zip(path: Path) -> Rows:
-    try:
-        names = set(zipfile.ZipFile(path).namelist())
-    except zipfile.BadZipFile:
-        raise UserError(f"{path.name}: 파일이 손상되어 읽을 수 없습니다 (zip 형식 오류).") from None
-    if "xl/workbook.xml" in names:
-        return _read_xlsx(path)
-    return _read_hwp(path)
-
-
-def _read_hwp(path: Path) -> Rows:
-    from tracker import hwpdoc  # lxml and python-hwpx load only for word-processor files
-    from tracker.minutes import has_monitoring_header
-
-    blocks = hwpdoc.read_blocks(path)
-    rows = hwpdoc.rows_of(blocks)
-    if not has_monitoring_header(rows):
-        raise UserError(
-            f"{path.name}: 이 문서에서 모니터링 표(사업번호·세부사업명·실무분과 모니터링 의견)를 "
-            f"찾지 못했습니다. 찾은 표: {hwpdoc.describe(blocks)}"
-        )
+        if not has_monitoring_header(rows):
+            raise UserError(
+                f"{path.name}: 이 문서에서 모니터링 표(사업번호·세부사업명·실무분과 모니터링 의견)를 "
+                f"찾지 못했습니다. 찾은 표: {hwpdoc.describe(document.blocks)}"
+            )
     return rows
 
 
-def _read_xlsx(path: Path) -> Rows:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise UserError(f"{path.name}: 엑셀 파일을 읽을 수 없습니다 ({exc}).") from None
-    sheet = book.worksheets[0]
-    rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
+def rows_of(document: Document) -> Rows:
+    """The document as the parser's rows (see the module's docstring)."""
+    if document.kind in ("hwp", "hwpx", "pdf"):
+        return [row for _line, row in _rows(document)]
+    placed: dict[int, list[str]] = {}
+    for line, row in _rows(document):
+        placed.setdefault(line, row)
+    last = max(placed, default=0)
+    return [placed.get(line, [""]) for line in range(1, last + 1)]
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _rows(document: Document) -> Iterator[tuple[int, list[str]]]:
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            yield _line(block.where), [_clean(block.text)]
+        else:
+            yield from _table_rows(block)
 
 
-def decode(data: bytes, name: str) -> str:
-    """The text of `data`: UTF-8 (with or without BOM), else CP949; UserError if neither."""
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
+def _table_rows(table: Table) -> Iterator[tuple[int, list[str]]]:
+    texts = [[_clean(cell.text) if cell else "" for cell in row] for row in table.grid]
+    _carry_down(table, texts)
+    for row, row_text in zip(table.grid, texts, strict=True):
+        first = next((cell for cell in row if cell is not None), None)
+        yield _line(first.where if first else table.where), row_text
+        for cell in row:
+            for nested in cell.nested if cell else []:
+                yield from _table_rows(nested)
+
+
+def _line(where: str) -> int:
+    match = _LINE.search(where)
+    return int(match.group(1)) if match else 0
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "-").split())
+
+
+def _carry_down(table: Table, texts: list[list[str]]) -> None:
+    """Repeat a vertically merged cell's text in the rows it covers, in the columns under
+    a 중점추진사업 header (rows below that header only)."""
+    for header in table.cells():
+        if re.sub(r"\s+", "", header.text) != _CARRY_HEADER:
             continue
-    raise UserError(f"{name}: 글자 인코딩을 알 수 없습니다. UTF-8 또는 CP949(한글 엑셀) 파일이어야 합니다.")
+        columns = range(header.col, header.col + header.col_span)
+        body_start = header.row + header.row_span
+        for cell in _merged_below(table, body_start, columns):
+            for row in range(cell.row + 1, cell.row + cell.row_span):
+                texts[row][cell.col] = texts[cell.row][cell.col]
 
 
-def _read_text(path: Path) -> Rows:
-    text = decode(path.read_bytes(), path.name)
-    if "\x00" in text:
-        raise UserError(f"{path.name}: 텍스트 파일이 아닙니다. 지원하는 형식: 붙여넣은 회의록(.txt), CSV, XLSX, HWPX, HWP.")
-    if _looks_like_csv(path, text):
-        return [list(row) for row in csv.reader(io.StringIO(text))]
-    return [line.split("\t") for line in text.splitlines()]
-
-
-def _looks_like_csv(path: Path, text: str) -> bool:
-    if path.suffix.lower() == ".csv":
-        return True
-    first_lines = text.splitlines()[:50]
-    return not any("\t" in line for line in first_lines) and any("," in line for line in first_lines)
+def _merged_below(table: Table, body_start: int, columns: range) -> Iterator[Cell]:
+    for cell in table.cells():
+        if cell.row >= body_start and cell.row_span > 1 and cell.col in columns:
+            yield cell
