@@ -93,6 +93,61 @@ def no_serious_violations(page: Any, name: str) -> None:
     assert serious == [], f"{name}: {serious}"
 
 
+WIDTHS = {"phone": 390, "desktop": 1280}
+# Runs in the page: everything that would make a phone reader scroll sideways or squint.
+LAYOUT_PROBLEMS = """() => {
+  const problems = [];
+  const root = document.documentElement;
+  const width = root.clientWidth;
+  if (root.scrollWidth > width + 1) problems.push(`page is ${root.scrollWidth}px wide in ${width}px`);
+  const canvas = document.createElement("canvas").getContext("2d");
+  for (const el of document.querySelectorAll("td, th, dd, dt, li, p, h1, h2, h3, label, button, .button, caption")) {
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) continue;  // not shown
+    const text = el.innerText.trim();
+    if (!text) continue;
+    if (rect.right > width + 1 || rect.left < -1) problems.push(`cut off: ${el.tagName} "${text.slice(0, 20)}"`);
+    const style = getComputedStyle(el);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const needed = canvas.measureText([...text].slice(0, 4).join("")).width;
+    if (inner + 1 < needed) problems.push(`narrower than 4 characters: ${el.tagName} "${text.slice(0, 20)}" (${inner}px < ${needed.toFixed(0)}px)`);
+  }
+  for (const el of document.querySelectorAll("*")) {
+    const style = getComputedStyle(el);
+    if (["auto", "scroll"].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1 && el.tagName !== "TEXTAREA")
+      problems.push(`scrolls sideways: ${el.tagName}.${el.className} (${el.scrollWidth} > ${el.clientWidth})`);
+  }
+  for (const svg of document.querySelectorAll("svg.chart")) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const label of svg.querySelectorAll("text")) {
+      const px = parseFloat(label.getAttribute("font-size")) * scale;
+      if (px < 12) problems.push(`chart label ${label.textContent} is ${px.toFixed(1)}px`);
+    }
+  }
+  return problems;
+}"""
+
+
+def check_page(page: Any, name: str, width: str, *, axe: bool = True) -> None:
+    """At the page's current width: no overflow, no squeezed cell, a screenshot kept, axe clean
+    (`axe` False for an e-mail's HTML, served sandboxed without scripts, where axe cannot run)."""
+    problems = page.evaluate(LAYOUT_PROBLEMS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    assert problems == [], f"{name} at {WIDTHS[width]}px: {problems[:8]}"
+    if axe:
+        no_serious_violations(page, f"{name} at {WIDTHS[width]}px")
+
+
+def new_context(browser: Any, width: str) -> Any:
+    """A fresh browser context (no cookies) of a phone or a desktop screen."""
+    if width == "phone":
+        return browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR",
+                                   device_scale_factor=2, is_mobile=True, has_touch=True)
+    return browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+
+
 def login(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/console/login")
     page.get_by_label("사용자 이름").fill(username)
@@ -171,4 +226,72 @@ def test_reply_accept_and_chair_view(server: tuple[str, Settings, Any], browser:
     column = rows[header].index("사업부서 의견(후속조치)")
     assert any(FOLLOW_UP in row[column] for row in rows[header + 1:] if len(row) > column)
     for context in (secretariat, department, phone, chair_context):
+        context.close()
+
+
+def send_and_catch(imported: Database, settings: Settings, catcher: Any) -> list[Any]:
+    """Requests for every new item, delivered to the catcher; the caught mails."""
+    from notifications import sender
+    from notifications.messages import enqueue_requests
+
+    with imported.transaction() as session:
+        enqueue_requests(session, settings, CURRENT_TIME, actor="sec")
+    # (In a thread of its own: Playwright's sync API holds this thread's event loop.)
+    flushing = threading.Thread(target=lambda: sender.flush(
+        imported, settings, clock=lambda: CURRENT_TIME))
+    flushing.start()
+    flushing.join(timeout=60)
+    return [read_mail(p) for p in catcher.files()]
+
+
+def reply_link_of(mails: list[Any], address: str) -> str:
+    """The reply link in the request e-mail to `address`."""
+    [mail] = [m for m in mails if address in m.to and any("/r/" in u for u in m.links)]
+    return next(u for u in mail.links if "/r/" in u)
+
+
+def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any], browser: Any,
+                                               imported: Database) -> None:
+    """Each page at 390 px and 1280 px: no sideways scrolling, nothing cut off, no cell squeezed
+    under 4 characters, chart labels at least 12 px, axe clean; screenshots in tests/artifacts."""
+    from tests.web_factory import issue
+    from tracker import links, workflow
+
+    base, settings, catcher = server
+    mails = send_and_catch(imported, settings, catcher)
+    link = reply_link_of(mails, "contact1@")
+    with imported.transaction() as session:  # one answered item for the console and exports
+        workflow.submit_response(session, 2, FOLLOW_UP, "김윤지", kind="반영", now=CURRENT_TIME)
+    gone = issue(imported, "장보영", CURRENT_TIME)
+    with imported.transaction() as session:
+        scope = links.resolve_link(session, gone, CURRENT_TIME)[1]
+        assert scope is not None
+        links.revoke_links(session, scope.contact_id, scope.meeting_id, "sec", CURRENT_TIME)
+    request_mail = next(m for m in catcher.files() if "contact1@" in read_mail(m).to)
+    anonymous = {
+        "login": "/console/login",
+        "reply": link.removeprefix(base),
+        "link-gone": f"/r/{gone}",
+        "not-found": "/console/items/999999",
+        "mail-list": "/dev/mail",
+        "mail": f"/dev/mail/{request_mail.name}",
+    }
+    signed_in = {
+        "console": "/console",
+        "console-item": "/console/items/2",
+        "outbox": "/console/outbox",
+        "chair": "/chair",
+    }
+    for width in WIDTHS:
+        context = new_context(browser, width)
+        page = context.new_page()
+        for name, path in anonymous.items():
+            page.goto(base + path)
+            check_page(page, name, width)
+        page.goto(f"{base}/dev/mail/{request_mail.name}/html")  # the request e-mail itself
+        check_page(page, "mail-html", width, axe=False)
+        login(page, base, "sec")
+        for name, path in signed_in.items():
+            page.goto(base + path)
+            check_page(page, name, width)
         context.close()

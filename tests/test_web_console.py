@@ -125,7 +125,9 @@ def test_secretariat_edits_due_date_contact_and_needs_reply(app_db: Database) ->
     client.post(f"/console/items/{ITEM}/needs-reply", data={"csrf": csrf, "needs_reply": "0"})
     assert item_of(app_db, ITEM).needs_reply is False
     page = client.get(f"/console/items/{ITEM}")
-    assert "기한 변경" in page.text and "담당자 변경" in page.text  # the audit log
+    # The audit log, as Korean sentences (no raw JSON).
+    assert "sec 님이 기한을 2022-02-23에서" in page.text and "sec 님이 담당자를" in page.text
+    assert "{&#34;" not in page.text and '{"' not in page.text
 
 
 def test_bad_input_shows_the_error(app_db: Database) -> None:
@@ -174,7 +176,8 @@ def test_send_requests_enqueues_mail_and_reports_skipped(app_db: Database) -> No
         rows = list(session.scalars(select(OutboxMessage)))
     assert [r.kind for r in rows] == ["request"]
     outbox = client.get("/console/outbox")
-    assert "contact" in outbox.text and "대기" in outbox.text
+    assert "contact" in outbox.text and "회신 요청" in outbox.text and "보낼 예정" in outbox.text
+    assert ">request<" not in outbox.text and ">pending<" not in outbox.text
 
 
 def test_accept_and_return(app_db: Database) -> None:
@@ -254,8 +257,8 @@ def test_exports_download(app_db: Database) -> None:
 
 def test_bar_chart_scales_and_groups_keep_order() -> None:
     chart = bar_chart("t", [("가", 1.0, "100%"), ("나", 0.5, "50%"), ("다", None, "-")], 1.0)
-    assert [b.width for b in chart.bars] == [300, 150, 0]
-    assert chart.height == 20 + 3 * 30
+    assert [b.width for b in chart.bars] == [240, 120, 0]
+    assert chart.height == 10 + 3 * 46
     assert bar_chart("t", [("가", 3.0, "3")], 0).bars[0].width == 0
     assert by_department([]) == []
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Committee, Department, Item, ItemStatus, Meeting, Program, Response
 from tracker.errors import UserError
+from tracker.labels import STATUS_LABELS, due_reason_label
 
 
 class _Revision(Protocol):
@@ -22,13 +23,6 @@ class _Revision(Protocol):
 _R = TypeVar("_R", bound=_Revision)
 
 OPEN_STATUSES = (ItemStatus.NEW, ItemStatus.REQUESTED, ItemStatus.ANSWERED, ItemStatus.RETURNED)
-STATUS_LABELS = {
-    ItemStatus.NEW: "미발송",
-    ItemStatus.REQUESTED: "회신 대기",
-    ItemStatus.ANSWERED: "회신됨",
-    ItemStatus.RETURNED: "보완 요청",
-    ItemStatus.ACCEPTED: "완료",
-}
 
 
 @dataclass(frozen=True)
@@ -54,10 +48,17 @@ class ItemView:
     status: str
     follow_up: str | None
     days_overdue: int | None = None
+    due_source: str = ""  # text | next_meeting | default | manual (not in the JSON form)
+
+    @property
+    def due_label(self) -> str:
+        """Why the item is due when it is, in Korean ("다음 회의일", "의견에 적힌 기한 (7월 말)")."""
+        return due_reason_label(self.due_source, self.due_reason)
 
     def as_json(self, *, with_overdue: bool = False) -> dict[str, Any]:
         """The JSON object of `tracker items --format json` (plus days_overdue when asked)."""
         data = asdict(self)
+        data.pop("due_source")
         if not with_overdue:
             data.pop("days_overdue")
         return data
@@ -104,6 +105,7 @@ def view(item: Item, as_of: date | None = None) -> ItemView:
         status=item.status.value,
         follow_up=response.text if response else None,
         days_overdue=(as_of - item.due_date).days if as_of else None,
+        due_source=item.due_source,
     )
 
 

@@ -6,6 +6,7 @@ The web layer issues no SQL of its own; it asks these functions (and tracker.que
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,7 +28,7 @@ from db.models import (
     Response,
 )
 from notifications.outbox import list_messages
-from tracker import audit
+from tracker import audit, labels
 from tracker.queries import STATUS_LABELS, standing
 
 _Row: TypeAlias = "Row[*tuple[Any, ...]]"  # a result row; its columns are read by name
@@ -110,6 +111,7 @@ class HistoryEntry:
     action: str
     label: str
     detail: str
+    sentence: str  # "장보영 님이 회신을 제출했습니다 (1차, 반영)."
 
 
 ACTION_LABELS = {
@@ -150,6 +152,16 @@ class OutboxRow:
     sent_at: datetime | None
     next_attempt_at: datetime
     last_error: str | None
+
+    @property
+    def kind_label(self) -> str:
+        """The e-mail's kind in Korean ("회신 요청")."""
+        return labels.outbox_kind_label(self.kind)
+
+    @property
+    def state_label(self) -> str:
+        """The e-mail's state in Korean ("보냄")."""
+        return labels.outbox_state_label(self.state)
 
 
 def revision(response: Response | _Row) -> Revision:
@@ -240,8 +252,18 @@ def item_revisions(session: Session, item_id: int) -> list[Revision]:
 def item_history(session: Session, item_id: int) -> list[HistoryEntry]:
     """The item's audit log, oldest first, with Korean labels for the actions."""
     return [HistoryEntry(_aware(e.at) or e.at, e.actor, e.action,
-                         ACTION_LABELS.get(e.action, e.action), e.detail)
+                         ACTION_LABELS.get(e.action, e.action), e.detail,
+                         labels.audit_sentence(e.action, e.actor, _detail(e.detail)))
             for e in audit.history(session, item_id)]
+
+
+def _detail(stored: str) -> dict[str, Any]:
+    # Audit details are JSON objects; anything else (older rows, hand edits) reads as empty.
+    try:
+        data = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def department_stats(session: Session, meeting_id: int | None = None) -> list[DepartmentStats]:

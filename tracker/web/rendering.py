@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from db.models import ItemStatus
 from templates import environment
-from tracker.queries import STATUS_LABELS
+from tracker import labels
 from tracker.workflow import RESPONSE_KINDS
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -28,35 +26,17 @@ def make_environment(zone: str) -> Environment:
     env = environment().overlay(cache_size=400)
     env.filters = dict(env.filters)
     env.globals = dict(env.globals)
-    tz = ZoneInfo(zone)
-    env.filters["when"] = lambda moment: format_moment(moment, tz)
+    env.filters["when"] = lambda moment: labels.moment_text(moment, zone)
     env.filters["day"] = format_day
-    env.filters["status_label"] = status_label
+    env.filters["status_label"] = labels.status_label
     env.filters["linkify"] = linkify
     env.globals["response_kinds"] = RESPONSE_KINDS
     return env
 
 
-def format_moment(moment: datetime | None, tz: ZoneInfo) -> str:
-    """"2022-01-15 10:30" in the configured zone; "-" for None (naive values are UTC)."""
-    if moment is None:
-        return "-"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
 def format_day(day: date | None) -> str:
     """"2022-01-15", or "-" for None."""
     return day.isoformat() if day else "-"
-
-
-def status_label(value: str) -> str:
-    """The Korean label of an item status value ("requested" → "회신 대기")."""
-    try:
-        return STATUS_LABELS[ItemStatus(value)]
-    except ValueError:
-        return value
 
 
 def linkify(text: str) -> Markup:
