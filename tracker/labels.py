@@ -7,7 +7,7 @@ everywhere. Pure functions and tables only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -109,7 +109,7 @@ def _was(detail: Mapping[str, Any]) -> str:
     return f"{old or '없음'}에서 {new or '없음'}(으)로"
 
 
-_SENTENCES = {
+_SENTENCES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "due_changed": lambda d: f"기한을 {_was(d)} 바꿨습니다.",
     "contact_changed": lambda d: f"담당자를 {_was(d)} 바꿨습니다.",
     "needs_reply_changed": lambda d: (

@@ -29,7 +29,8 @@ from db.models import (
 )
 from notifications.outbox import list_messages
 from tracker import audit, labels
-from tracker.queries import STATUS_LABELS, standing
+from tracker.labels import STATUS_LABELS
+from tracker.queries import standing
 
 _Row: TypeAlias = "Row[*tuple[Any, ...]]"  # a result row; its columns are read by name
 

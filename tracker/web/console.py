@@ -15,7 +15,7 @@ from db.models import ItemStatus
 from notifications.messages import enqueue_requests, enqueue_resend, enqueue_returned
 from tracker import contacts, links, queries, review, workflow
 from tracker.errors import UserError
-from tracker.queries import STATUS_LABELS
+from tracker.labels import STATUS_LABELS
 from tracker.web.context import MAX_ID, record_id, web
 from tracker.web.rendering import page
 from tracker.web.sessions import ConsoleUser, editor, viewer
