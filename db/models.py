@@ -352,6 +352,26 @@ class User(Base):
     role: Mapped[UserRole] = mapped_column(_enum(UserRole))
     email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Raised by logging out, disabling the user or changing the password: every session
+    # cookie carries the number it was made with, and an older number is logged out.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ReplyDraft(Base):
+    """What a department typed for an item and saved without submitting: one per item,
+    overwritten by each save, removed by the submission. Private to the department (the
+    console never shows it) and never numbered: revisions count submissions only."""
+
+    __tablename__ = "reply_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    planned_on: Mapped[str | None] = mapped_column(String(20))  # as typed; checked on submission
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ReplyLink(Base):

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from db.models import Item, ItemStatus, OutboxMessage, Response
 from tests.web_factory import (
+    CURRENT_TIME,
     SETTINGS,
     Clock,
     csrf_of,
@@ -24,7 +25,7 @@ from tests.web_factory import (
     make_client,
     snapshot,
 )
-from tracker import workflow
+from tracker import answers, workflow
 from tracker.database import Database
 
 # 김윤지 (일자리정책과) answers for 1-1, two opinions; 장보영 (관광과) for 1-2.
@@ -67,7 +68,9 @@ def test_reply_page_shows_the_contacts_items_only(app_db: Database) -> None:
     assert "회의에서 논의된 내용" in page.text  # the background discussion
     assert "2022-02-23" in page.text  # the due date
     assert "전문인력 양성을 위해" not in page.text  # 1-2 belongs to 장보영
-    assert page.text.count('<form class="reply"') == 2
+    # One form for all the contact's items, each with its own fields.
+    assert page.text.count('<form class="reply"') == 1
+    assert page.text.count('<textarea id="text-') == 2
 
 
 def test_reply_page_security_headers_and_no_third_party(app_db: Database) -> None:
@@ -77,7 +80,8 @@ def test_reply_page_security_headers_and_no_third_party(app_db: Database) -> Non
     assert page.headers["cache-control"] == "no-store"
     csp = page.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "http" not in csp and "unsafe" not in csp
-    assert "<script" not in page.text
+    # The only script is this site's counter file: nothing inline.
+    assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/reply.js" defer>']
     assert not re.search(r'(src|href)="(https?:)?//', page.text)
 
 
@@ -170,8 +174,9 @@ def test_draft_is_stored_unsubmitted_without_receipt(app_db: Database) -> None:
     csrf = csrf_of(client.get(f"/r/{token}").text)
     saved = post_reply(client, token, item_id, csrf, action="draft", kind="", text="쓰는 중")
     assert saved.status_code == 200 and "임시 저장했습니다" in saved.text
-    [draft] = responses_of(app_db, item_id)
-    assert draft.submitted is False
+    assert responses_of(app_db, item_id) == []  # a draft is not a revision
+    with app_db.transaction() as session:
+        assert answers.drafts(session, [item_id])[item_id].text == "쓰는 중"
     assert outbox_count(app_db, "receipt") == 0
     assert "쓰는 중" in client.get(f"/r/{token}").text  # the form starts from the draft
 
@@ -184,9 +189,9 @@ def test_page_shows_the_standing_reply_and_starts_the_form_from_the_newest_draft
     with app_db.transaction() as session:
         for n in range(1, 31):  # a long history: the page still shows the right revisions
             workflow.submit_response(session, item_id, f"회신 {n}번째", CONTACT_A, kind="반영")
-        workflow.submit_response(session, item_id, "쓰는 중인 초안", CONTACT_A, draft=True)
+        answers.save_draft(session, item_id, answers.Typed("쓰는 중인 초안"), CURRENT_TIME)
     text = make_client(app_db).get(f"/r/{token}").text
-    assert "제출된 회신 (30차, 반영)" in text and "회신 30번째" in text
+    assert "제출한 회신 (30차, 반영)" in text and "회신 30번째" in text
     assert "쓰는 중인 초안" in text  # the form starts from the draft
     assert "회신 29번째" not in text and "회신 1번째" not in text
 
@@ -198,7 +203,7 @@ def test_hard_to_reflect_needs_a_reason_and_keeps_what_was_typed(app_db: Databas
     csrf = csrf_of(client.get(f"/r/{token}").text)
     refused = post_reply(client, token, item_id, csrf, kind="반영곤란", text="예산 부족")
     assert refused.status_code == 422
-    assert "사유를 적어야" in refused.text and "예산 부족" in refused.text
+    assert "사유를 적어" in refused.text and "예산 부족" in refused.text
     assert responses_of(app_db, item_id) == []
     accepted = post_reply(client, token, item_id, csrf, kind="반영곤란", text="예산 부족",
                           reason="국비 매칭 불가")
@@ -347,3 +352,131 @@ def test_two_simultaneous_posts_store_whole_revisions_and_no_500(app_db: Databas
     stored = responses_of(app_db, item_id)
     assert [r.revision for r in stored] == [1, 2]
     assert sorted(r.text for r in stored) == ["동시 회신 0", "동시 회신 1"]
+
+
+def fields(item_id: int, text: str = "", kind: str = "", reason: str = "",
+           planned: str = "") -> dict[str, str]:
+    """One item's fields as the one form posts them."""
+    return {f"text-{item_id}": text, f"kind-{item_id}": kind, f"reason-{item_id}": reason,
+            f"planned-{item_id}": planned}
+
+
+def test_one_form_saves_every_items_text_as_drafts(app_db: Database) -> None:
+    token = issue(app_db, CONTACT_A)
+    client = make_client(app_db)
+    first, second = item_ids(app_db, CONTACT_A)
+    csrf = csrf_of(client.get(f"/r/{token}").text)
+    saved = client.post(f"/r/{token}", data={"csrf": csrf, "action": "draft",
+                                             **fields(first, "첫째 초안"), **fields(second, "둘째 초안")})
+    assert saved.status_code == 200 and "의견 2건에 적으신 내용을 임시 저장했습니다" in saved.text
+    assert responses_of(app_db, first) == responses_of(app_db, second) == []
+    page = client.get(f"/r/{token}").text
+    assert "첫째 초안" in page and "둘째 초안" in page and "2건 중 0건 제출" in page
+
+
+def test_one_items_submit_keeps_the_other_items_text(app_db: Database) -> None:
+    token = issue(app_db, CONTACT_A)
+    client = make_client(app_db)
+    first, second = item_ids(app_db, CONTACT_A)
+    csrf = csrf_of(client.get(f"/r/{token}").text)
+    done = client.post(f"/r/{token}/items/{first}", data={
+        "csrf": csrf, "action": "submit", **fields(first, "첫째 회신", "반영"),
+        **fields(second, "둘째는 아직 쓰는 중")})
+    assert done.status_code == 200 and "회신을 제출했습니다" in done.text
+    assert "다른 의견 1건에 적으신 내용은 임시 저장했습니다" in done.text
+    assert [r.text for r in responses_of(app_db, first)] == ["첫째 회신"]
+    assert responses_of(app_db, second) == []
+    page = client.get(f"/r/{token}").text
+    assert "둘째는 아직 쓰는 중" in page and "2건 중 1건 제출" in page
+    assert outbox_count(app_db, "receipt") == 1
+
+
+def test_a_refused_submission_submits_nothing_and_loses_no_word(app_db: Database) -> None:
+    token = issue(app_db, CONTACT_A)
+    client = make_client(app_db)
+    first, second = item_ids(app_db, CONTACT_A)
+    csrf = csrf_of(client.get(f"/r/{token}").text)
+    refused = client.post(f"/r/{token}", data={
+        "csrf": csrf, "action": "submit", **fields(first, "첫째 회신", "반영"),
+        **fields(second, "구분을 고르지 않은 둘째 회신")})
+    assert refused.status_code == 422 and "회신 구분" in refused.text
+    assert "첫째 회신" in refused.text and "구분을 고르지 않은 둘째 회신" in refused.text
+    assert responses_of(app_db, first) == responses_of(app_db, second) == []
+    with app_db.transaction() as session:  # both kept, should the page be closed now
+        assert set(answers.drafts(session, [first, second])) == {first, second}
+    submitted = client.post(f"/r/{token}", data={
+        "csrf": csrf, "action": "submit", **fields(first, "첫째 회신", "반영"),
+        **fields(second, "둘째 회신", "추진중", planned="2023-12-31")})
+    assert submitted.status_code == 200 and "의견 2건의 회신을 제출했습니다" in submitted.text
+    assert "2건 중 2건 제출" in submitted.text
+    assert outbox_count(app_db, "receipt") == 1  # one receipt for the one submission
+    with app_db.transaction() as session:
+        assert answers.drafts(session, [first, second]) == {}
+
+
+@pytest.mark.parametrize(("planned", "accepted"), [
+    ("2022-01-14", False), ("2022-01-15", True), ("2027-01-15", True), ("2027-01-16", False),
+    ("2022-13-01", False),
+])
+def test_planned_dates_lie_between_the_meeting_and_five_years_after(
+        app_db: Database, planned: str, accepted: bool) -> None:
+    token = issue(app_db, CONTACT_A)
+    client = make_client(app_db)
+    first, _ = item_ids(app_db, CONTACT_A)
+    page = client.get(f"/r/{token}").text
+    assert 'min="2022-01-15" max="2027-01-15"' in page
+    done = client.post(f"/r/{token}", data={"csrf": csrf_of(page), "action": "submit",
+                                            **fields(first, "회신", "반영", planned=planned)})
+    assert (done.status_code == 200) == accepted
+    assert ("완료 예정일" in done.text) or accepted
+
+
+def test_counter_maxlength_and_an_over_long_text_is_kept_and_refused(app_db: Database) -> None:
+    token = issue(app_db, CONTACT_A)
+    client = make_client(app_db)
+    first, _ = item_ids(app_db, CONTACT_A)
+    page = client.get(f"/r/{token}").text
+    assert f'maxlength="{answers.MAX_TEXT}"' in page and "0 / 5,000자" in page
+    long = "가" * (answers.MAX_TEXT + 1)
+    refused = client.post(f"/r/{token}", data={"csrf": csrf_of(page), "action": "submit",
+                                               **fields(first, long, "반영")})
+    assert refused.status_code == 422 and "5,000자까지" in refused.text and long in refused.text
+    assert client.get("/static/reply.js").status_code == 200
+
+
+def test_overdue_mark_and_the_return_reason_above_the_item(app_db: Database) -> None:
+    token = issue(app_db, CONTACT_A)
+    first, second = item_ids(app_db, CONTACT_A)
+    late = make_client(app_db, clock=Clock(CURRENT_TIME.replace(month=3)))  # past 02-23
+    assert late.get(f"/r/{token}").text.count("기한 경과</span>") == 2
+    with app_db.transaction() as session:
+        workflow.submit_response(session, first, "첫 회신", CONTACT_A, kind="반영")
+        workflow.return_for_revision(session, first, "예산 규모를 적어 주십시오", "sec")
+    page = late.get(f"/r/{token}").text
+    assert "사무국의 보완 요청" in page and "예산 규모를 적어 주십시오" in page
+    assert page.index("예산 규모를") < page.index("해당 직종 및 업무 숙달과")  # above the item
+    assert page.count("기한 경과</span>") == 2  # returned: the department's turn again
+
+
+def test_drafts_stay_with_the_department_and_revisions_count_submissions(
+        app_db: Database) -> None:
+    from tests.web_factory import add_user, login
+
+    token = issue(app_db, CONTACT_A)
+    client = make_client(app_db)
+    first, _ = item_ids(app_db, CONTACT_A)
+    csrf = csrf_of(client.get(f"/r/{token}").text)
+    for n in range(3):
+        client.post(f"/r/{token}", data={"csrf": csrf, "action": "draft",
+                                         **fields(first, f"비공개 초안 {n}")})
+    client.post(f"/r/{token}", data={"csrf": csrf, "action": "submit",
+                                     **fields(first, "제출한 회신", "반영")})
+    assert [r.revision for r in responses_of(app_db, first)] == [1]
+    client.post(f"/r/{token}", data={"csrf": csrf, "action": "draft",
+                                     **fields(first, "다음 비공개 초안")})
+    add_user(app_db, "sec", "secretariat")
+    console = make_client(app_db)
+    login(console, "sec")
+    item_page = console.get(f"/console/items/{first}").text
+    assert "제출한 회신" in item_page and "1차" in item_page
+    assert "비공개 초안" not in item_page and "임시 저장" not in item_page

@@ -16,6 +16,7 @@ from sqlalchemy import Row, bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import (
+    AuditEvent,
     Committee,
     Contact,
     Department,
@@ -25,10 +26,12 @@ from db.models import (
     Meeting,
     OutboxState,
     Program,
+    ReplyDraft,
     Response,
 )
 from notifications.outbox import list_messages
-from tracker import audit, labels
+from tracker import answers, audit, labels
+from tracker.answers import Typed
 from tracker.labels import STATUS_LABELS
 from tracker.queries import standing
 
@@ -62,9 +65,34 @@ class ReplyItem:
     due: date
     status: str
     status_label: str
-    latest: Revision | None  # the newest revision, draft or submitted: the form starts from it
     standing: Revision | None  # the revision in the follow-up column (accepted, else submitted)
     editable: bool
+    draft: Typed | None = None  # what the department saved without submitting: the form starts from it
+    draft_saved_at: datetime | None = None
+    return_reason: str | None = None  # the secretariat's 보완 요청 reason, while returned
+
+    @property
+    def answered(self) -> bool:
+        """Whether a submitted reply stands for this item."""
+        return self.standing is not None
+
+    def overdue_on(self, today: date) -> bool:
+        """Whether the item waits for the department past its due date on `today`."""
+        return self.due < today and self.status in ("new", "requested", "returned")
+
+    @property
+    def submitted_fields(self) -> Typed:
+        """The standing submission as the form's fields (to tell whether anything changed)."""
+        s = self.standing
+        if s is None:
+            return Typed()
+        return Typed(s.text, s.kind or "", s.reason or "",
+                     s.planned_on.isoformat() if s.planned_on else "")
+
+    @property
+    def form(self) -> Typed:
+        """What the form starts from: the draft, else the standing submission."""
+        return self.draft or self.submitted_fields
 
 
 @dataclass(frozen=True)
@@ -77,6 +105,12 @@ class ReplyPage:
     contact: str
     department: str
     items: list[ReplyItem]
+    has_email: bool = False  # whether the contact gets a receipt e-mail
+
+    @property
+    def answered_count(self) -> int:
+        """How many of the items have a submitted reply ("2건 중 1건 제출")."""
+        return sum(1 for item in self.items if item.answered)
 
 
 @dataclass(frozen=True)
@@ -180,7 +214,7 @@ def revision(response: Response | _Row) -> Revision:
 # objects, and no statement built per request.
 _HEADING = (
     select(Committee.name, Meeting.held_on, Meeting.title, Contact.name.label("contact"),
-           Department.name.label("department"))
+           Contact.email, Department.name.label("department"))
     .join(Committee, Meeting.committee_id == Committee.id)
     .join(Contact, Contact.id == bindparam("contact"))
     .join(Department, Contact.department_id == Department.id)
@@ -195,12 +229,10 @@ _LINK_ITEMS = (
     .where(Item.contact_id == bindparam("contact"), Item.meeting_id == bindparam("meeting"),
            Item.needs_reply.is_(True))
 )
-# Per item, the numbers of the revisions the page shows: the newest (the form starts from
-# it) and those that may stand in the follow-up column (see queries.standing); an item
-# edited a thousand times still reads at most three rows.
+# Per item, the numbers of the revisions that may stand in the follow-up column (see
+# queries.standing); an item edited a thousand times still reads at most two rows.
 _SHOWN = (
     select(Response.item_id,
-           func.max(Response.revision).label("latest"),
            func.max(case((Response.submitted, Response.revision))).label("submitted"),
            func.max(case((Response.submitted & Response.accepted_at.is_not(None),
                           Response.revision))).label("accepted"))
@@ -213,7 +245,7 @@ _REVISIONS = (
            Response.planned_on, Response.submitted, Response.author, Response.created_at,
            Response.accepted_at)
     .join(_SHOWN, (_SHOWN.c.item_id == Response.item_id)
-          & Response.revision.in_([_SHOWN.c.latest, _SHOWN.c.submitted, _SHOWN.c.accepted]))
+          & Response.revision.in_([_SHOWN.c.submitted, _SHOWN.c.accepted]))
     .order_by(Response.item_id, Response.revision)
 )
 
@@ -228,11 +260,24 @@ def reply_page(session: Session, contact_id: int, meeting_id: int) -> ReplyPage:
     if items:
         for row in connection.execute(_REVISIONS, {"items": [item.id for item in items]}):
             revisions.setdefault(row.item_id, []).append(row)
+    saved = answers.drafts(session, [item.id for item in items])
+    reasons = return_reasons(session, [i.id for i in items if i.status == ItemStatus.RETURNED])
     return ReplyPage(
         committee=heading.name, meeting_date=heading.held_on, meeting_title=heading.title,
-        contact=heading.contact, department=heading.department,
-        items=[_reply_item(item, revisions.get(item.id, [])) for item in items],
+        contact=heading.contact, department=heading.department, has_email=bool(heading.email),
+        items=[_reply_item(item, revisions.get(item.id, []), saved.get(item.id),
+                           reasons.get(item.id)) for item in items],
     )
+
+
+def return_reasons(session: Session, item_ids: list[int]) -> dict[int, str]:
+    """The comment of each item's latest 보완 요청 (from its audit log), by item id."""
+    if not item_ids:
+        return {}
+    query = (select(AuditEvent.item_id, AuditEvent.detail)
+             .where(AuditEvent.item_id.in_(item_ids), AuditEvent.action == "returned")
+             .order_by(AuditEvent.id))
+    return {row.item_id: str(_detail(row.detail).get("comment", "")) for row in session.execute(query)}
 
 
 def link_item(session: Session, contact_id: int, meeting_id: int, item_id: int) -> Item | None:
@@ -245,8 +290,10 @@ def link_item(session: Session, contact_id: int, meeting_id: int, item_id: int) 
 
 
 def item_revisions(session: Session, item_id: int) -> list[Revision]:
-    """Every revision of an item's follow-up, oldest first."""
-    query = select(Response).where(Response.item_id == item_id).order_by(Response.revision)
+    """Every submitted revision of an item's follow-up, oldest first (drafts are the
+    department's own and are not shown)."""
+    query = (select(Response).where(Response.item_id == item_id, Response.submitted.is_(True))
+             .order_by(Response.revision))
     return [revision(r) for r in session.scalars(query)]
 
 
@@ -319,16 +366,19 @@ def _item_order(item: _Row) -> tuple[object, ...]:
     return (tuple(int(p) for p in item.number.split("-") if p.isdigit()), item.position)
 
 
-def _reply_item(item: _Row, responses: list[_Row]) -> ReplyItem:
-    latest = responses[-1] if responses else None
+def _reply_item(item: _Row, responses: list[_Row], draft: ReplyDraft | None,
+                reason: str | None) -> ReplyItem:
     chosen = standing(responses)
     return ReplyItem(
         id=item.id, program=item.number, program_name=item.program_name, opinion=item.text,
         discussion=item.discussion, due=item.due_date,
         status=item.status.value, status_label=STATUS_LABELS[item.status],
-        latest=revision(latest) if latest else None,
         standing=revision(chosen) if chosen else None,
         editable=item.status != ItemStatus.ACCEPTED,
+        draft=Typed(draft.text, draft.kind or "", draft.reason or "", draft.planned_on or "")
+        if draft else None,
+        draft_saved_at=_aware(draft.saved_at) if draft else None,
+        return_reason=reason,
     )
 
 

@@ -25,6 +25,7 @@ from tracker.web.security import AccessLog, FailureLimiter, SecurityHeaders
 
 log = logging.getLogger(__name__)
 STYLESHEET = "site.css"
+SCRIPT = "reply.js"  # the reply page's character counters; every page works without it
 
 
 def create_app(settings: Settings, database: Database, clock: Callable[[], datetime] = utcnow,
@@ -40,6 +41,7 @@ def create_app(settings: Settings, database: Database, clock: Callable[[], datet
         app.include_router(devmail.router)
     app.add_api_route("/", home, methods=["GET", "HEAD"])
     app.add_api_route(f"/static/{STYLESHEET}", stylesheet, methods=["GET", "HEAD"])
+    app.add_api_route(f"/static/{SCRIPT}", script, methods=["GET", "HEAD"])
     _handle_errors(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
@@ -68,6 +70,12 @@ def stylesheet(request: Request) -> Response:
     """The one stylesheet of every page (no inline styles: the CSP forbids them)."""
     css = files("templates").joinpath("web", STYLESHEET).read_text(encoding="utf-8")
     return Response(css, media_type="text/css; charset=utf-8")
+
+
+def script(request: Request) -> Response:
+    """The one script (the reply page's counters), served from this site as the CSP asks."""
+    code = files("templates").joinpath("web", SCRIPT).read_text(encoding="utf-8")
+    return Response(code, media_type="text/javascript; charset=utf-8")
 
 
 def _handle_errors(app: FastAPI) -> None:

@@ -1,45 +1,34 @@
-"""The no-login reply page `/r/{token}`: a contact's items of one meeting and a form per item.
+"""The no-login reply page `/r/{token}`: a contact's items of one meeting in one form.
 
 GET and HEAD only read (in a transaction that is always rolled back). A POST carries
-a CSRF token bound to the link, stores one revision through workflow.submit_response
-and, for a submitted reply, enqueues the receipt e-mail in the same transaction.
+a CSRF token bound to the link and stores, through tracker.answers, drafts of what was
+typed and the submitted revisions, and for a submission enqueues one receipt e-mail in
+the same transaction.
 Unknown tokens answer 404 like any missing page; expired or revoked ones 410.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from typing import Annotated
+from collections.abc import Iterable, Mapping
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from notifications.messages import enqueue_receipt
-from tracker import review, workflow
+from tracker import answers, review
+from tracker.answers import Typed
 from tracker.errors import UserError
 from tracker.links import LinkScope, resolve_link
 from tracker.web.context import WebContext, client_address, record_id, web
 from tracker.web.rendering import page
 from tracker.web.security import check_signature, sign
 
-MAX_TEXT = 5000
 ATTEMPTS = 3  # a POST racing another on the same item is retried (unique revision numbers)
 router = APIRouter()
-
-
-@dataclass(frozen=True)
-class ReplyForm:
-    """A reply as typed into one item's form."""
-
-    text: str
-    kind: str | None
-    reason: str | None
-    planned_on: date | None
-    draft: bool
+FIELDS = ("text", "kind", "reason", "planned")  # one item's fields, named "text-{item id}" …
 
 
 class LinkRefused(Exception):
@@ -50,18 +39,18 @@ class LinkRefused(Exception):
         self.state = state
 
 
-def parse_form(text: str, kind: str, reason: str, planned_on: str, action: str) -> ReplyForm:
-    """The ReplyForm of the posted fields; UserError naming the field that is wrong. Pure."""
-    draft = action == "draft"
-    if len(text) > MAX_TEXT or len(reason) > MAX_TEXT:
-        raise UserError(f"내용은 {MAX_TEXT}자까지 적을 수 있습니다.")
-    if not draft and not kind:
-        raise UserError("회신 구분(반영, 일부반영, 추진중, 반영곤란)을 골라 주세요.")
-    try:
-        planned = date.fromisoformat(planned_on) if planned_on.strip() else None
-    except ValueError:
-        raise UserError("완료 예정일은 2022-03-31처럼 적어 주세요.") from None
-    return ReplyForm(text, kind or None, reason.strip() or None, planned, draft)
+def typed_fields(form: Mapping[str, str], item_ids: Iterable[int],
+                 only: int | None = None) -> dict[int, Typed]:
+    """Each item's fields posted in `form` ("text-3", "kind-3", …), for the items that have
+    any; the item `only` also reads the unsuffixed names ("text", "kind", …). Pure."""
+    typed: dict[int, Typed] = {}
+    for item_id in item_ids:
+        names = [f"{name}-{item_id}" for name in FIELDS]
+        if item_id == only and not any(n in form for n in names):
+            names = list(FIELDS[:3]) + ["planned_on"]
+        if any(n in form for n in names):
+            typed[item_id] = Typed(*(str(form.get(n, "")) for n in names))
+    return typed
 
 
 @router.api_route("/r/{token}", methods=["GET", "HEAD"])
@@ -86,75 +75,113 @@ def _show(context: WebContext, token: str, request: Request) -> Response:
             csrf = sign(context.secret, "reply", str(link.id))
     except LinkRefused as refusal:
         return _refusal_page(context, refusal.state)
-    return page(context.env, "reply.html", data=data, csrf=csrf, token=token, errors={},
-                entered={}, title="후속조치 회신")
+    return _form_page(context, data, csrf, token)
+
+
+@router.post("/r/{token}")
+async def save_all(token: str, request: Request) -> Response:
+    """The one form: 임시 저장 keeps every item's text as a draft; 제출 submits every item
+    whose answer changed (all or none: a refused one keeps everything as drafts)."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return await run_in_threadpool(_post, web(request), request, token, form, None)
 
 
 @router.post("/r/{token}/items/{item_id}")
-def submit(token: str, item_id: str, request: Request,
-           csrf: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "",
-           kind: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
-           planned_on: Annotated[str, Form()] = "",
-           action: Annotated[str, Form()] = "submit") -> Response:
-    """Store one reply (draft or submitted) for one item of the link."""
-    context = web(request)
+async def save_one(token: str, item_id: str, request: Request) -> Response:
+    """One item's 제출 (or 임시 저장): that item is submitted, the others' text kept as drafts."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return await run_in_threadpool(_post, web(request), request, token, form, _int(item_id))
+
+
+def _post(context: WebContext, request: Request, token: str, form: dict[str, str],
+          only: int | None) -> Response:
     refused = _refuse_if_limited(context, request)
     if refused is not None:
         return refused
     for attempt in range(ATTEMPTS):
         try:
-            return _store(context, request, token, item_id, csrf,
-                          (text, kind, reason, planned_on, action))
+            return _store(context, request, token, form, only)
         except (IntegrityError, DBAPIError):
-            # Another POST took this revision number (or the database chose us as the
-            # victim of a conflict): nothing of ours was kept; try again with fresh data.
+            # Another POST took this revision number or draft row (or the database chose us
+            # as the victim of a conflict): nothing of ours was kept; try again.
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _store(context: WebContext, request: Request, token: str, item_id: str, csrf: str,
-           fields: tuple[str, str, str, str, str]) -> Response:
+def _store(context: WebContext, request: Request, token: str, form: dict[str, str],
+           only: int | None) -> Response:
     try:
         with context.database.transaction() as session:
             link = _link(context, session, token, request)
-            if not check_signature(context.secret, "reply", str(link.id), csrf):
+            if not check_signature(context.secret, "reply", str(link.id), form.get("csrf", "")):
                 return page(context.env, "error.html", 403, title="요청을 확인할 수 없습니다",
                             message="회신 페이지를 다시 열고 한 번 더 저장해 주세요.")
-            item = review.link_item(session, link.contact_id, link.meeting_id, _int(item_id))
-            if item is None:
+            data = review.reply_page(session, link.contact_id, link.meeting_id)
+            items = {item.id: item for item in data.items}
+            if only is not None and only not in items:
                 return _refusal_page(context, "unknown")
-            form = parse_form(*fields)
-            saved = workflow.submit_response(
-                session, item.id, form.text, item.contact.name if item.contact else "담당자",
-                kind=form.kind, reason=form.reason, planned_on=form.planned_on, draft=form.draft,
-                now=context.now())
-            if not form.draft:
-                enqueue_receipt(session, context.settings, link.contact_id, [item.id],
+            if only is not None and not items[only].editable:
+                raise UserError("이미 완료 처리된 의견이라 회신을 바꿀 수 없습니다.")
+            editable = [i for i in data.items if i.editable]
+            typed = typed_fields(form, [i.id for i in editable], only)
+            outcome = answers.apply(
+                session, typed, _to_submit(form, editable, typed, only),
+                meeting_date=data.meeting_date, author=data.contact,
+                standing={i.id: i.submitted_fields for i in editable}, now=context.now())
+            if outcome.submitted:
+                enqueue_receipt(session, context.settings, link.contact_id, outcome.submitted,
                                 context.now())
-            stored = review.revision(saved)
-            has_email = bool(item.contact and item.contact.email)
     except LinkRefused as refusal:
         return _refusal_page(context, refusal.state)
     except UserError as error:
-        return _form_again(context, token, _int(item_id), str(error), fields)
-    return page(context.env, "reply_saved.html", stored=stored, item_id=item.id, token=token,
-                has_email=has_email, title="회신 저장됨")
+        return _again(context, token, {only or -1: str(error)}, {})
+    if outcome.errors:
+        return _again(context, token, outcome.errors, typed)
+    return _saved_page(context, token, outcome)
 
 
-def _form_again(context: WebContext, token: str, item_id: int, error: str,
-                fields: tuple[str, str, str, str, str]) -> Response:
-    # The page again with the error beside the item and what was typed kept.
+def _to_submit(form: Mapping[str, str], editable: list[review.ReplyItem],
+               typed: Mapping[int, Typed], only: int | None) -> list[int]:
+    if form.get("action") == "draft":
+        return []
+    if only is not None:
+        return [only]
+    return [i.id for i in editable
+            if i.id in typed and not typed[i.id].empty and typed[i.id] != i.submitted_fields]
+
+
+def _saved_page(context: WebContext, token: str, outcome: answers.Outcome) -> Response:
+    with context.database.reading() as session:
+        state, link = resolve_link(session, token, context.now())
+        if state != "ok" or link is None:
+            return _refusal_page(context, state)
+        data = review.reply_page(session, link.contact_id, link.meeting_id)
+    submitted = [i for i in data.items if i.id in outcome.submitted]
+    return page(context.env, "reply_saved.html", data=data, submitted=submitted,
+                drafted=len(outcome.drafted), token=token, title="회신 저장됨")
+
+
+def _again(context: WebContext, token: str, errors: dict[int, str],
+           typed: Mapping[int, Typed]) -> Response:
+    # The page again with each refusal beside its item and everything typed kept.
     with context.database.reading() as session:
         state, link = resolve_link(session, token, context.now())
         if state != "ok" or link is None:
             return _refusal_page(context, state)
         data = review.reply_page(session, link.contact_id, link.meeting_id)
         csrf = sign(context.secret, "reply", str(link.id))
-    text, kind, reason, planned_on, _ = fields
-    entered = {item_id: {"text": text, "kind": kind, "reason": reason, "planned_on": planned_on}}
-    return page(context.env, "reply.html", 422, data=data, csrf=csrf, token=token,
-                errors={item_id: error}, entered=entered, title="후속조치 회신")
+    return _form_page(context, data, csrf, token, errors, typed, status=422)
+
+
+def _form_page(context: WebContext, data: review.ReplyPage, csrf: str, token: str,
+               errors: Mapping[int, str] | None = None,
+               typed: Mapping[int, Typed] | None = None, status: int = 200) -> Response:
+    first, last = answers.plan_bounds(data.meeting_date)
+    return page(context.env, "reply.html", status, data=data, csrf=csrf, token=token,
+                errors=errors or {}, entered=typed or {}, today=context.today(),
+                plan_first=first, plan_last=last, max_text=answers.MAX_TEXT,
+                max_reason=answers.MAX_REASON, title="후속조치 회신")
 
 
 def _link(context: WebContext, session: Session, token: str, request: Request) -> LinkScope:
