@@ -309,3 +309,15 @@ def test_readable_preview_lists_items_rows_and_warnings(run, sample) -> None:  #
     assert result.exit_code == 0, result.output
     assert "140행 1-7#1" in result.stdout and "기한 2022-07-31" in result.stdout
     assert "머리글 반복 137행" in result.stdout and "주의 5행" in result.stdout
+
+
+def test_contacts_match_departments_and_names_by_their_key(db: Database) -> None:
+    from tracker.contacts import add_contact
+
+    with db.transaction() as session:
+        import_preview(session, preview(monitoring(["1", "1-1", "가", "보건행정과", "김보건",
+                                                   "- 가 요망", ""])))
+        contact, created = add_contact(session, "보건 행정과", "김 보건", "kim@example.go.kr")
+        assert not created and contact.department.name == "보건행정과"
+    with db.transaction() as session:
+        assert [c.email for c in session.scalars(select(Contact))] == ["kim@example.go.kr"]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from db.models import Contact, Department, Team
 from notifications.compose import ascii_address
 from tracker import audit, sources
+from tracker.departments import find_contact, find_department
 from tracker.errors import UserError
 
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
@@ -60,11 +61,11 @@ def add_contact(
     """Create or update the contact (department, name); returns it and whether it was new."""
     if not department.strip() or not name.strip():
         raise UserError("부서와 이름을 모두 적어 주세요.")
-    dept = _get_or_create(session, Department, name=department.strip())
+    # A department or contact spelled another way ("보건 행정과") is the one stored.
+    dept = find_department(session, department) or _get_or_create(
+        session, Department, name=department.strip())
     team_row = _get_or_create(session, Team, department_id=dept.id, name=team.strip()) if team else None
-    contact = session.scalars(
-        select(Contact).filter_by(department_id=dept.id, name=name.strip())
-    ).one_or_none()
+    contact = find_contact(dept, name)
     created = contact is None
     if contact is None:
         contact = Contact(department_id=dept.id, name=name.strip())

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Contact, Department
+
 _IGNORED = re.compile(r"[\s·ㆍ•‧・∙.\-_()\[\]{}<>〈〉《》「」『』【】〔〕（）［］]+")
 
 
@@ -28,3 +33,18 @@ class Spellings:
     def canonical(self, name: str) -> str:
         """The spelling kept for `name`: the first one seen with its key (`name` itself if new)."""
         return self.first.setdefault(name_key(name), name)
+
+
+def find_department(session: Session, name: str) -> Department | None:
+    """The stored department spelled `name` or another way with the same key (the first
+    stored wins), or None."""
+    key = name_key(name)
+    rows = session.scalars(select(Department).order_by(Department.id))
+    return next((row for row in rows if name_key(row.name) == key), None)
+
+
+def find_contact(department: Department, name: str) -> Contact | None:
+    """The department's contact spelled `name` or another way with the same key, or None."""
+    key = name_key(name)
+    return next((c for c in sorted(department.contacts, key=lambda c: c.id)
+                 if name_key(c.name) == key), None)
