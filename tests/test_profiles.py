@@ -308,7 +308,7 @@ def test_readable_preview_lists_items_rows_and_warnings(run, sample) -> None:  #
     result = run("import", "--dry-run", str(sample))
     assert result.exit_code == 0, result.output
     assert "140행 1-7#1" in result.stdout and "기한 2022-07-31" in result.stdout
-    assert "머리글 반복 137행" in result.stdout and "주의 5행" in result.stdout
+    assert "이어진 행 139행" in result.stdout and "주의 5행" in result.stdout
 
 
 def test_contacts_match_departments_and_names_by_their_key(db: Database) -> None:

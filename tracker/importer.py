@@ -35,10 +35,10 @@ from db.models import (
     Team,
     utcnow,
 )
-from tracker import audit, duedates, opinions, sources
+from tracker import audit, duedates, opinions, readers
 from tracker.departments import name_key
 from tracker.document import Document, Notice
-from tracker.minutes import Minutes, RowNote, TableEntry, parse_document, rows_to_document
+from tracker.minutes import Minutes, RowNote, TableEntry, parse_document
 
 ACTOR = "import"
 # New rows are flushed in batches of this many table entries: one flush for a whole
@@ -155,7 +155,7 @@ class Preview:
 
 def read_document(path: Path) -> Document:
     """The document in `path` (any supported kind); UserError when it cannot be read."""
-    return rows_to_document(sources.read_rows(path), path.name)
+    return readers.read_document(path)
 
 
 def preview(document: Document, options: ImportOptions | None = None) -> Preview:
