@@ -321,3 +321,17 @@ def test_contacts_match_departments_and_names_by_their_key(db: Database) -> None
         assert not created and contact.department.name == "보건행정과"
     with db.transaction() as session:
         assert [c.email for c in session.scalars(select(Contact))] == ["kim@example.go.kr"]
+
+
+def test_numbers_written_loosely_and_a_table_numbered_by_its_first_column() -> None:
+    header = ["No.", "세부사업명", "담당부서", "모니터링 의견"]
+    doc = monitoring(["1.", "돌봄", "복지과", "- 가 요망"], ["(2)", "상담", "복지과", "- 나 요망"],
+                     ["3 – 1", "교육", "교육과", "- 다 요망"], header=header)
+    assert [i.key for i in preview(doc).items] == ["1#1", "2#1", "3-1#1"]
+
+
+def test_a_status_words_column_named_progress() -> None:
+    doc = document("2022년도 행정사무감사 처리결과", "감사기간 : 2022.11.1~11.9",
+                   [["연번", "건의사항", "처리결과", "추진상황"], ["1", "가로등 보수", "보수 완료", "완료"]])
+    plan = preview(doc, ImportOptions(committee="도시위원회", department="도로과"))
+    assert [(i.status, i.item_kind) for i in plan.items] == [("accepted", "건의사항")]

@@ -65,6 +65,7 @@ class Field:
         """How well a squashed header `label` names this field: 3 exact, 2 contains, 0 not."""
         if not label:
             return 0
+        label = label.casefold().rstrip(".")
         if label == squash(self.label) or label in self.aliases:
             return 3
         if any(word in label for word in self.contains):
@@ -92,6 +93,9 @@ class Profile:
     # At least one of these fields must have its column (a status table's ○ columns, its
     # percentage or its status words).
     any_of: tuple[str, ...] = ()
+    # When the number's own column is missing, the column of this field numbers the items
+    # (a monitoring table numbered by 연번 alone).
+    number_fallback: str | None = None
 
     def field(self, name: str) -> Field | None:
         """The field called `name`, or None when this kind of table has none."""
@@ -115,15 +119,16 @@ _REPLY = Field(
              "추진실적", "추진실적및처리결과", "처리결과및향후계획", "사업부서의견"),
     contains=("후속조치", "사업부서의견", "처리결과", "조치결과", "조치계획", "추진실적"),
 )
-_STATUS = Field("status", "비고", aliases=("비고", "상태", "처리상황", "진행상황", "추진여부",
+_STATUS = Field("status", "비고", aliases=("비고", "상태", "처리상황", "진행상황", "추진상황", "추진여부",
                                           "처리여부", "완료여부", "진행상태", "처리상태"))
 
 MONITORING = Profile(
     name="monitoring",
     title="모니터링 표",
     text_field="opinion",
+    number_fallback="sequence",
     fields=(
-        Field("sequence", "연번", aliases=("번호", "순번")),
+        Field("sequence", "연번", aliases=("번호", "순번", "no")),
         Field("number", "사업번호", aliases=("사업번호", "과제번호"), required=True),
         Field("priority", "중점추진사업", aliases=("중점", "중점사업", "중점추진"), carry_down=True),
         Field("category", "구분"),
@@ -147,7 +152,7 @@ AUDIT = Profile(
     row_is_program=True,
     item_kinds=("시정요구사항", "건의사항", "지적사항", "처리요구사항", "요구사항"),
     fields=(
-        Field("number", "연번", aliases=("번호", "순번", "연 번"), required=True),
+        Field("number", "연번", aliases=("번호", "순번", "no"), required=True),
         Field("category", "구분", aliases=("분야",)),
         Field("name", "제목", aliases=("사업명", "건명", "요지")),
         Field("opinion", "시정요구사항",
@@ -173,7 +178,7 @@ STATUS = Profile(
     row_is_program=True,
     any_of=("mark:완료", "mark:추진중", "percent", "status"),
     fields=(
-        Field("number", "연번", aliases=("번호", "순번"), required=True),
+        Field("number", "연번", aliases=("번호", "순번", "no"), required=True),
         Field("name", "과제명", aliases=("사업명", "세부사업명", "추진과제", "공약사항", "세부과제",
                                         "과제", "사업내용", "공약명"), required=True),
         Field("department", "추진부서", aliases=("소관부서", "담당부서", "주관부서", "부서"),
@@ -219,6 +224,15 @@ STATE_WORDS: dict[str, State] = {
         "추진불가", "반영곤란", "불가", "처리불가", "수용불가", "곤란", "미반영", "반영불가",
         "추진곤란", "불수용")},
 }
+
+
+_DASHES = re.compile(r"\s*[-‐‑‒–—―－]\s*")
+
+
+def clean_number(text: str) -> str:
+    """An item number as written, tidied: "1 – 7" → "1-7", "3." → "3", "(2)" → "2"."""
+    text = _DASHES.sub("-", text.strip()).strip("()[]").rstrip(".")
+    return text.strip()
 
 
 def state_of(word: str) -> State | None:

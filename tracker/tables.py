@@ -26,6 +26,7 @@ from tracker.profiles import (
     PROFILES,
     Profile,
     State,
+    clean_number,
     squash,
     state_of,
 )
@@ -207,6 +208,8 @@ def _match_at(
             continue
         columns[name], total = column, total + score
         used.add(column)
+    if "number" not in columns and profile.number_fallback in columns:
+        columns["number"] = columns.pop(profile.number_fallback)
     missing = [f.label for f in profile.required if f.name not in columns]
     if profile.any_of and not any(name in columns for name in profile.any_of):
         missing.append(" 또는 ".join(f.label for f in profile.fields if f.name in profile.any_of))
@@ -415,7 +418,7 @@ def _read_row(
     where = _row_where(match, grid, r)
     reading, profile = state.reading, match.profile
     text = {name: _text(cell) for name, cell in values.items()}
-    number = text.get("number", "")
+    number = text["number"] = clean_number(text.get("number", ""))
     first = filled[0]
     if _is_repeated_header(filled, profile):
         reading.notes.append(RowNote(where, "header", " ".join(filled)))
