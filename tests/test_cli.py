@@ -69,9 +69,11 @@ def test_user_mistakes_get_one_line_and_exit_1(run, tmp_path: Path) -> None:  # 
     assert run("items", "--status", "없는상태").exit_code == 1
 
 
-def test_usage_errors_exit_2(run) -> None:  # type: ignore[no-untyped-def]
-    assert run("import").exit_code == 2
-    assert run("overdue", "--as-of", "어제").exit_code == 2
+def test_a_missing_argument_or_bad_value_is_a_mistake_and_an_unknown_command_is_not(run) -> None:  # type: ignore[no-untyped-def]
+    # README: exit 1 for a mistake in the input, 2 for a command line tracker cannot read.
+    assert run("import").exit_code == 1
+    assert run("overdue", "--as-of", "어제").exit_code == 1
+    assert run("overdu").exit_code == 2
 
 
 def test_item_update_flips_reply_and_sets_due(run, sample: Path) -> None:  # type: ignore[no-untyped-def]

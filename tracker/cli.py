@@ -6,7 +6,8 @@ its help is shown (click's "lazy group" pattern), so `tracker --help` imports cl
 file, not SQLAlchemy, the web or the mail stack. The command modules import tracker.cli_app,
 never this file: the arrows point one way.
 
-A user mistake is a UserError: one line on stderr, exit code 1, no traceback.
+A user mistake (a UserError, a bad or missing value) is one Korean line on stderr, "오류: …",
+and exit code 1; an unknown command or option exits 2 (tracker/cli_korean.py). No traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 import click
 
-from tracker.cli_app import App
+from tracker.cli_korean import Interrupted, KoreanContext, KoreanError, make_korean, translate
+from tracker.cli_korean import unknown_command as unknown_command_error
 from tracker.errors import UserError
 
 # name -> ("module:attribute", short help). The short help is what `tracker --help` shows
@@ -50,15 +52,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class UserFacingError(click.ClickException):
-    """A UserError shown the Korean way: "오류: …" on stderr, exit code 1."""
-
-    def show(self, file: Any = None) -> None:  # noqa: D102 - click's signature
-        click.echo(f"오류: {self.message}", err=True)
-
-
 class TrackerGroup(click.Group):
-    """The root group: commands loaded from COMMANDS on first use; UserError as one line."""
+    """The root group: commands loaded from COMMANDS on first use; every mistake, ours or
+    click's, as one Korean line with our exit code; Korean help screens."""
+
+    context_class = KoreanContext
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command name, in the order of COMMANDS."""
@@ -67,7 +65,7 @@ class TrackerGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The command `cmd_name`, importing its module the first time it is asked for."""
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self.add_command(load_command(cmd_name), cmd_name)
+            self.add_command(make_korean(load_command(cmd_name)), cmd_name)
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -75,7 +73,7 @@ class TrackerGroup(click.Group):
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = [(name, self._listed(name).get_short_help_str(limit)) for name in names]
-        with formatter.section("Commands"):
+        with formatter.section("Commands"):  # the Korean formatter titles it 명령
             formatter.write_dl(rows)
 
     def _listed(self, name: str) -> click.Command:
@@ -84,11 +82,33 @@ class TrackerGroup(click.Group):
             return self.commands[name]
         return click.Command(name, help=COMMANDS[name][1])
 
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command named by args[0]; an unknown name is refused with the nearest names."""
+        name = args[0]
+        if not name.startswith("-") and self.get_command(ctx, name) is None:
+            raise unknown_command_error(name, self.list_commands(ctx), ctx)
+        return super().resolve_command(ctx, args)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        """The root context; a mistake in the root's own options (`--db` without a value, an
+        unknown option) is refused in Korean like any other."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            raise translate(exc) from None
+
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a UserError or one of click's refusals becomes one Korean line."""
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            raise UserFacingError(str(exc)) from None
+            raise KoreanError(str(exc)) from None
+        except click.ClickException as exc:
+            raise translate(exc) from None
+        except (click.Abort, KeyboardInterrupt):
+            raise Interrupted() from None
 
 
 def load_command(name: str) -> click.Command:
@@ -102,10 +122,10 @@ def load_command(name: str) -> click.Command:
     return command
 
 
-@click.group(cls=TrackerGroup)
+@click.group("tracker", cls=TrackerGroup)
 @click.option("--db", "database_url", metavar="URL|PATH", envvar="TRACKER_DATABASE_URL",
               help="데이터베이스 (기본: ./tracker.db, 또는 TRACKER_DATABASE_URL)")
-@click.version_option(package_name="tracker")
+@click.version_option(package_name="tracker", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """분과 모니터링 의견의 후속조치를 추적합니다.
@@ -113,12 +133,10 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     회의록을 가져오고(import), 의견별 기한과 담당자를 관리하고, 미회신 목록(overdue)과
     채워진 총괄평가표(export)를 만듭니다.
     """
+    from tracker.cli_app import App
     from tracker.config import load_settings
 
-    try:
-        settings = load_settings()
-    except UserError as exc:
-        raise UserFacingError(str(exc)) from None
+    settings = load_settings()  # a UserError here is shown by TrackerGroup.invoke
     if database_url:
         from dataclasses import replace
 

@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from tracker import cli_params as params
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tracker.config import Settings
 
-OUTPUT_FORMATS = click.Choice(["table", "csv", "json"])
+OUTPUT_FORMATS = params.Choice(["table", "csv", "json"])
 
 
 class App:
@@ -31,7 +34,24 @@ class App:
 
     @property
     def database(self) -> Any:
-        """The configured database, schema brought up to date on first use."""
+        """The configured database, schema brought up to date on first use. A SQLite file
+        that does not exist is refused (UserError), not created: only `tracker init` creates
+        one, so a command run in the wrong folder says so instead of starting an empty
+        database there."""
+        if self._database is None:
+            missing = missing_sqlite_file(self.settings.database_url)
+            if missing is not None:
+                from tracker.errors import UserError
+
+                raise UserError(f"데이터베이스 파일이 없습니다: {missing.resolve()}. 이 폴더에서 새로 시작하려면 "
+                                "`tracker init`을 실행하고, 다른 데이터베이스는 --db 또는 "
+                                "TRACKER_DATABASE_URL로 지정하세요.")
+            return self.create_database()
+        return self._database
+
+    def create_database(self) -> Any:
+        """The configured database, created if it is a SQLite file that does not exist yet,
+        schema brought up to date (what `tracker init` does)."""
         if self._database is None:
             from tracker.database import open_database
 
@@ -53,6 +73,22 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The path of the SQLite file `url` names when that file does not exist; None for an
+    existing file, an in-memory database or a server database."""
+    from sqlalchemy.engine import make_url
+
+    from db.engine import normalise_url
+
+    parsed = make_url(normalise_url(url))
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") \
+            or name.startswith("file:"):
+        return None
+    path = Path(name)
+    return None if path.exists() else path
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from tracker import cli_params as params
 from tracker.cli_app import App, format_option, pass_app
 
 
@@ -18,7 +19,7 @@ def contacts() -> None:
 
 
 @contacts.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=params.File())
 @pass_app
 def contacts_import(app: App, file: Path) -> None:
     """CSV(department, team, name, email 또는 부서, 팀, 이름, 이메일)에서 담당자를 가져옵니다."""

@@ -10,17 +10,18 @@ from pathlib import Path
 
 import click
 
+from tracker import cli_params as params
 from tracker.cli_app import App, pass_app
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=params.File())
 @click.option("--dry-run", is_flag=True, help="저장하지 않고 무엇이 만들어질지 보여 줍니다.")
 @click.option("--committee", help="파일에 분과(위원회) 이름이 없을 때")
-@click.option("--meeting-date", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--meeting-date", type=params.DAY,
               help="파일에 회의 날짜가 없을 때, YYYY-MM-DD")
 @click.option("--department", help="표에 담당부서 열이 없을 때 (감사 후속조치 표 등) 답할 부서")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+@click.option("--format", "fmt", type=params.Choice(["table", "json"]), default="table",
               show_default=True, help="미리보기 출력 형식")
 @pass_app
 def import_(app: App, file: Path, dry_run: bool, committee: str | None,

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from tracker import cli_params as params
 from tracker.cli_app import App, format_option, pass_app
 from tracker.errors import UserError
 
@@ -20,8 +21,8 @@ from tracker.errors import UserError
 @click.option("--department", help="부서 이름")
 @click.option("--status", help="상태: new, requested, answered, returned, accepted")
 @click.option("--overdue", is_flag=True, help="기한이 지난 미완료 의견만")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="기준일 (기본: 오늘)")
-@click.option("--meeting", "meeting_id", type=int, help="회의 번호")
+@click.option("--as-of", type=params.DAY, help="기준일 (기본: 오늘)")
+@click.option("--meeting", "meeting_id", type=params.INTEGER, help="회의 번호")
 @format_option
 @pass_app
 def items(app: App, department: str | None, status: str | None, overdue: bool,
@@ -37,7 +38,7 @@ def items(app: App, department: str | None, status: str | None, overdue: bool,
 
 
 @click.command()
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="기준일 (기본: 오늘)")
+@click.option("--as-of", type=params.DAY, help="기준일 (기본: 오늘)")
 @format_option
 @pass_app
 def overdue(app: App, as_of: datetime | None, fmt: str) -> None:
@@ -59,7 +60,7 @@ def item() -> None:
 
 
 @item.command("show")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=params.INTEGER)
 @pass_app
 def item_show(app: App, item_id: int) -> None:
     """의견 하나의 내용, 회신, 변경 이력을 보여 줍니다."""
@@ -76,8 +77,8 @@ def item_show(app: App, item_id: int) -> None:
 
 
 @item.command("update")
-@click.argument("item_id", type=int)
-@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="새 기한 YYYY-MM-DD")
+@click.argument("item_id", type=params.INTEGER)
+@click.option("--due", type=params.DAY, help="새 기한 YYYY-MM-DD")
 @click.option("--contact", help="담당자 이름 (또는 '부서/이름')")
 @click.option("--needs-reply/--no-reply", default=None, help="회신이 필요한 의견인지")
 @pass_app
@@ -101,11 +102,11 @@ def item_update(app: App, item_id: int, due: datetime | None, contact: str | Non
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "html", "hwpx"]), required=True,
+@click.option("--format", "fmt", type=params.Choice(["xlsx", "csv", "html", "hwpx"]), required=True,
               help="파일 형식")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("-o", "--output", type=params.File(must_exist=False), required=True,
               help="저장할 파일")
-@click.option("--meeting", "meeting_id", type=int, help="회의 번호 (기본: 가장 최근 회의)")
+@click.option("--meeting", "meeting_id", type=params.INTEGER, help="회의 번호 (기본: 가장 최근 회의)")
 @pass_app
 def export(app: App, fmt: str, output: Path, meeting_id: int | None) -> None:
     """후속조치가 채워진 총괄평가표를 내보냅니다."""

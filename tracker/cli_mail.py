@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from tracker import cli_params as params
 from tracker.cli_app import App, pass_app
 from tracker.errors import UserError
 
@@ -69,7 +70,7 @@ def _deliver(app: App) -> None:
 
 
 @click.command()
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+@click.option("--as-of", type=params.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
               help="이 시각(업무 시간대)으로 계산 (기본: 지금). 날짜만 주면 10:00")
 @pass_app
 def remind(app: App, as_of: datetime | None) -> None:
@@ -98,7 +99,7 @@ def _moment(app: App, as_of: datetime | None) -> datetime:
 
 
 @click.group(invoke_without_command=True)
-@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]),
+@click.option("--status", type=params.Choice(["pending", "sending", "sent", "failed"]),
               help="이 상태만")
 @click.pass_context
 def outbox(ctx: click.Context, status: str | None) -> None:
@@ -121,7 +122,7 @@ def outbox(ctx: click.Context, status: str | None) -> None:
 
 
 @outbox.command("retry")
-@click.argument("row_id", type=int)
+@click.argument("row_id", type=params.INTEGER)
 @pass_app
 def outbox_retry(app: App, row_id: int) -> None:
     """실패했거나 대기 중인 메일을 지금 다시 보냅니다."""
@@ -137,13 +138,13 @@ def outbox_retry(app: App, row_id: int) -> None:
 
 
 @click.command()
-@click.option("--sweep-seconds", type=click.IntRange(min=1), hidden=True,
+@click.option("--sweep-seconds", type=params.IntRange(min=1), hidden=True,
               help="시험용: 독촉 점검 간격(초)")
-@click.option("--flush-seconds", type=click.IntRange(min=1), hidden=True,
+@click.option("--flush-seconds", type=params.IntRange(min=1), hidden=True,
               help="시험용: 메일 발송 간격(초)")
-@click.option("--digest-seconds", type=click.IntRange(min=1), hidden=True,
+@click.option("--digest-seconds", type=params.IntRange(min=1), hidden=True,
               help="시험용: 주간 요약을 월요일 09:00 대신 이 간격(초)으로 시도")
-@click.option("--clock-start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), hidden=True,
+@click.option("--clock-start", type=params.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), hidden=True,
               help="시험용: 작업자의 시계를 이 시각에서 시작 (예: 2022-03-07T09:05:00+0900)")
 @pass_app
 def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
@@ -181,9 +182,9 @@ def _shifted_clock(start: datetime) -> Callable[[], datetime]:
 
 
 @click.command()
-@click.option("--port", default=1025, show_default=True, help="받을 포트")
+@click.option("--port", default=1025, show_default=True, type=params.INTEGER, help="받을 포트")
 @click.option("--host", default="127.0.0.1", show_default=True, help="받을 주소")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--dir", "directory", type=params.Folder(),
               default=Path("mail"), show_default=True, help=".eml 파일을 저장할 폴더")
 def mailcatcher(port: int, host: str, directory: Path) -> None:
     """개발용 메일 서버: 받은 메일을 보내지 않고 폴더에 .eml 파일로 저장합니다."""

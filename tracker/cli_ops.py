@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli_app import App, pass_app
+from tracker import cli_params as params
+from tracker.cli_app import App, missing_sqlite_file, pass_app
 from tracker.errors import UserError
 
 if TYPE_CHECKING:
@@ -24,12 +25,12 @@ LEVEL_LABELS = {"ok": "정상", "warn": "주의", "fail": "장애"}
 @pass_app
 def init(app: App) -> None:
     """데이터베이스를 만들거나 최신 구조로 올립니다."""
-    app.database  # noqa: B018 - opening it applies the migrations
+    app.create_database()  # opening it creates the file and applies the migrations
     click.echo(f"데이터베이스 준비됨: {app.settings.database_url}")
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+@click.option("--format", "fmt", type=params.Choice(["table", "json"]), default="table",
               show_default=True, help="출력 형식")
 @pass_app
 def status(app: App, fmt: str) -> None:
@@ -55,7 +56,7 @@ def read_status(url: str) -> Status:
     from tracker.database import open_database
     from tracker.status import system_status, unreachable
 
-    if _missing_sqlite_file(url):
+    if missing_sqlite_file(url) is not None:
         return unreachable("sqlite", utc_clock(), "파일 없음")
     try:
         database = open_database(url, upgrade=False)
@@ -68,20 +69,6 @@ def read_status(url: str) -> Status:
         return unreachable(database.engine.dialect.name, utc_clock(), type(exc).__name__)
     finally:
         database.engine.dispose()
-
-
-def _missing_sqlite_file(url: str) -> bool:
-    # Opening a SQLite path that does not exist would create an empty file: report it instead.
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
-    from db.engine import normalise_url
-
-    parsed = make_url(normalise_url(url))
-    name = parsed.database or ""
-    return parsed.get_backend_name() == "sqlite" and name not in ("", ":memory:") \
-        and not Path(name).exists()
 
 
 def print_table(report: Status) -> None:

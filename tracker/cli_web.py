@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from tracker import cli_params as params
 from tracker.cli_app import App, pass_app
 from tracker.config import Settings
 
@@ -25,10 +26,10 @@ SECRET_ENV = "TRACKER_SECRET_KEY"
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="들을 주소")
-@click.option("--port", default=8000, show_default=True, type=int, help="들을 포트")
+@click.option("--port", default=8000, show_default=True, type=params.INTEGER, help="들을 포트")
 @click.option("--no-scheduler", is_flag=True,
               help="독촉·발송 예약 작업을 돌리지 않습니다 (다른 프로세스가 돌릴 때).")
-@click.option("--dev-mail", "dev_mail", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--dev-mail", "dev_mail", type=params.Folder(),
               help="개발용: 이 폴더(메일 수집기)에 쌓인 메일을 /dev/mail 에서 보여 줍니다.")
 @pass_app
 def serve(app: App, host: str, port: int, no_scheduler: bool, dev_mail: Path | None) -> None:
@@ -53,7 +54,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["secretariat", "chair", "admin"]),
+@click.option("--role", required=True, type=params.Choice(["secretariat", "chair", "admin"]),
               help="역할: secretariat(사무국), chair(분과장, 보기만), admin(관리자)")
 @click.option("--email", help="사용자 이메일 (선택)")
 @click.password_option("--password", prompt="암호", confirmation_prompt="암호 확인",
@@ -69,7 +70,7 @@ def user_add(app: App, username: str, role: str, email: str | None, password: st
 
 
 @click.command()
-@click.option("--port", default=8000, show_default=True, type=int, help="웹 화면 포트")
+@click.option("--port", default=8000, show_default=True, type=params.INTEGER, help="웹 화면 포트")
 @click.option("--host", default="127.0.0.1", show_default=True, help="웹 화면 주소")
 def demo(port: int, host: str) -> None:
     """예제 회의록과 가짜 메일 서버로 전체 흐름을 바로 띄워 봅니다 (설정 불필요).
