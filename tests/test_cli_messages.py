@@ -128,3 +128,39 @@ def test_a_folder_without_a_database_is_told_so_and_nothing_is_created(  # type:
     assert (folder / "tracker.db").exists()
     listed = CliRunner().invoke(cli, ["items", "--format", "json"])
     assert listed.exit_code == 0 and listed.stdout.strip() == "[]"
+
+
+def test_times_are_printed_in_the_configured_zone_with_its_name() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from tracker.terminal import moment_text
+
+    seoul = ZoneInfo("Asia/Seoul")
+    assert moment_text(datetime(2022, 3, 7, 1, 5), seoul) == "2022-03-07 10:05 KST"  # naive: UTC
+    assert moment_text(datetime(2022, 3, 7, 15, 30, tzinfo=UTC), seoul) == "2022-03-08 00:30 KST"
+    assert moment_text(datetime(2022, 3, 7, 1, 5, tzinfo=UTC), ZoneInfo("UTC")) \
+        == "2022-03-07 01:05 UTC"
+
+
+def test_item_history_shows_local_times(run, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    assert run("import", str(sample)).exit_code == 0
+    assert run("item", "update", "2", "--due", "2022-08-31").exit_code == 0
+    shown = run("item", "show", "2")
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} KST", shown.stdout), shown.stdout
+    monkeypatch.setenv("TRACKER_TIMEZONE", "UTC")
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", run("item", "show", "2").stdout)
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_port_in_use_is_said_before_anything_is_printed_or_started(run, command: str) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(command, "--port", str(port))
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port}에서 웹 화면을 열 수 없습니다: 다른 프로그램이 이 포트를 쓰고 있습니다" \
+        in one_korean_line(result)

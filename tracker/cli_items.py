@@ -71,9 +71,11 @@ def item_show(app: App, item_id: int) -> None:
         shown = queries.view(record)
         responses = [(r.revision, r.text, r.submitted, r.accepted_at) for r in record.responses]
         history = [(e.at, e.actor, e.action, e.detail) for e in audit.history(session, item_id)]
+    from zoneinfo import ZoneInfo
+
     from tracker import terminal
 
-    terminal.show_item(shown, responses, history)
+    terminal.show_item(shown, responses, history, ZoneInfo(app.settings.timezone))
 
 
 @item.command("update")

@@ -39,12 +39,13 @@ def serve(app: App, host: str, port: int, no_scheduler: bool, dev_mail: Path | N
     """
     from tracker.web.context import WebOptions
 
+    listener = listen(host, port)
     secret = app.settings.secret_key
     if not secret:
         click.echo(f"주의: {SECRET_ENV}가 없어 임시 키를 씁니다. 다시 시작하면 로그인이 풀립니다.",
                    err=True)
     options = WebOptions(secret_key=secret, dev_mail_dir=dev_mail)
-    run_web(app.settings, app.database, host, port, options, scheduler=not no_scheduler)
+    run_web(app.settings, app.database, listener, options, scheduler=not no_scheduler)
 
 
 @click.group()
@@ -78,11 +79,12 @@ def demo(port: int, host: str) -> None:
     임시 SQLite 데이터베이스에 예제 회의록을 가져오고, 담당자에게 example.org 주소를 붙이고,
     회신 요청 메일을 내부 메일 수집기로 보낸 뒤 웹 화면을 띄웁니다. 끝내려면 Ctrl+C.
     """
+    listener = listen(host, port)  # a port in use is said before anything is printed
     with tempfile.TemporaryDirectory(prefix="tracker-demo-") as folder:
-        _run_demo(Path(folder), host, port)
+        _run_demo(Path(folder), host, port, listener)
 
 
-def _run_demo(folder: Path, host: str, port: int) -> None:
+def _run_demo(folder: Path, host: str, port: int, listener: socket.socket) -> None:
     from notifications.mailcatcher import MailCatcher
     from tracker.database import open_database
     from tracker.web.context import WebOptions
@@ -100,7 +102,7 @@ def _run_demo(folder: Path, host: str, port: int) -> None:
         click.echo(f"  사무국 콘솔:  {base}/console   (사무국 demo / 분과장 chair, 암호 {password})")
         click.echo(f"  받은 메일:    {base}/dev/mail   (회신 링크는 메일 안에 있습니다)")
         options = WebOptions(secret_key=secrets.token_hex(32), dev_mail_dir=catcher.directory)
-        run_web(settings, database, host, port, options, scheduler=True)
+        run_web(settings, database, listener, options, scheduler=True)
     finally:
         catcher.stop()
 
@@ -138,10 +140,11 @@ def load_demo(database: Any, settings: Settings, password: str) -> None:
     sender.flush(database, settings)
 
 
-def run_web(settings: Settings, database: Any, host: str, port: int, options: Any,
+def run_web(settings: Settings, database: Any, listener: socket.socket, options: Any,
             *, scheduler: bool) -> None:
-    """Serve the web app with uvicorn (its access log off: ours leaves tokens out), with the
-    reminder and outbox scheduler in the background unless `scheduler` is False."""
+    """Serve the web app with uvicorn on `listener` (see listen(); its access log off: ours
+    leaves tokens out), with the reminder and outbox scheduler in the background unless
+    `scheduler` is False."""
     import uvicorn
 
     from tracker.logs import configure_logging
@@ -150,11 +153,37 @@ def run_web(settings: Settings, database: Any, host: str, port: int, options: An
     configure_logging(settings.log_format)
     background = _start_scheduler(database, settings) if scheduler else None
     try:
-        uvicorn.run(create_app(settings, database, options=options), host=host, port=port,
-                    access_log=False, log_level="info", proxy_headers=True)
+        host, port = listener.getsockname()[:2]
+        config = uvicorn.Config(create_app(settings, database, options=options), host=host,
+                                port=port, access_log=False, log_level="info", proxy_headers=True)
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         if background is not None:
             background.shutdown(wait=False)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for the web app, bound before anything else starts; a
+    UserError naming the address when it is taken or not allowed."""
+    import errno
+
+    from tracker.errors import UserError
+
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+    try:
+        listener.bind((host, port))
+    except socket.gaierror:
+        listener.close()
+        raise UserError(f"웹 화면 주소를 찾을 수 없습니다: {host}") from None
+    except OSError as exc:
+        listener.close()
+        reason = {errno.EADDRINUSE: "다른 프로그램이 이 포트를 쓰고 있습니다",
+                  errno.EACCES: "이 포트를 열 권한이 없습니다"}.get(exc.errno or 0, exc.strerror)
+        raise UserError(f"{host}:{port}에서 웹 화면을 열 수 없습니다: {reason}. "
+                        "--port로 다른 포트를 주세요.") from None
+    listener.set_inheritable(True)
+    return listener
 
 
 def free_port() -> int:

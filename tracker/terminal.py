@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from rich.console import Console
@@ -65,12 +65,21 @@ def print_records(
     Console().print(table)
 
 
+def moment_text(moment: datetime, zone: tzinfo) -> str:
+    """`moment` as the secretariat reads it: "2022-03-07 10:05 KST", in `zone` with the zone
+    named, so a time printed in a terminal matches the web's (naive values are UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def show_item(
     view: Any,
     responses: list[tuple[int, str, bool, datetime | None]],
     history: list[tuple[datetime, str, str, str]],
+    zone: tzinfo = UTC,
 ) -> None:
-    """Print one item with its replies and its audit history."""
+    """Print one item with its replies and its audit history (times in `zone`, named)."""
     console = Console()
     program = f"{view.program} {view.program_name}" if view.program else f"추진전략 {view.strategy}"
     console.print(f"[bold]의견 {view.id}[/bold] — {view.committee} {view.meeting_date} · {program}")
@@ -85,5 +94,5 @@ def show_item(
     if history:
         console.print("\n[bold]변경 이력[/bold]")
         for at, actor, action, detail in history:
-            console.print(f"{at:%Y-%m-%d %H:%M} {actor} {action} ", end="")
+            console.print(f"{moment_text(at, zone)} {actor} {action} ", end="")
             console.print(detail, markup=False)
