@@ -3,6 +3,7 @@ exit 1; a command line tracker cannot read at all is one `오류:` line and exit
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -124,10 +125,22 @@ def test_a_folder_without_a_database_is_told_so_and_nothing_is_created(  # type:
         assert f"데이터베이스 파일이 없습니다: {folder / 'tracker.db'}" in line
         assert "tracker init" in line
     assert list(folder.iterdir()) == []
-    assert CliRunner().invoke(cli, ["init"]).exit_code == 0
-    assert (folder / "tracker.db").exists()
+    created = CliRunner().invoke(cli, ["init"])
+    assert created.exit_code == 0
+    assert f"새 데이터베이스를 만들었습니다: {folder / 'tracker.db'}" in created.stderr
     listed = CliRunner().invoke(cli, ["items", "--format", "json"])
     assert listed.exit_code == 0 and listed.stdout.strip() == "[]"
+
+
+def test_import_may_start_a_new_database(run, sample: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    new = tmp_path / "new.db"
+    result = CliRunner().invoke(cli, ["--db", str(new), "import", str(sample)])
+    assert result.exit_code == 0, result.output
+    assert f"새 데이터베이스를 만들었습니다: {new}" in result.stderr
+    listed = CliRunner().invoke(cli, ["--db", str(new), "items", "--format", "json"])
+    assert len(json.loads(listed.stdout)) == 14
 
 
 def test_times_are_printed_in_the_configured_zone_with_its_name() -> None:

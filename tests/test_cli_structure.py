@@ -44,6 +44,9 @@ def test_a_commands_help_loads_only_its_own_module() -> None:
     assert "tracker.cli_items" in loaded
     assert not {"tracker.cli_web", "tracker.cli_mail"} & loaded
     assert sorted(m for m in loaded if m.split(".")[0] in HEAVY) == []
+    # the settings are read without network or crypto modules
+    assert "tracker.config" in loaded
+    assert not {"socket", "ssl", "secrets", "hmac", "_hashlib", "email"} & loaded
 
 
 def test_help_shows_each_commands_korean_short_help() -> None:

@@ -7,6 +7,7 @@ SQLAlchemy, the web or the mail stack at import time: `tracker --help` stays fas
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -30,32 +31,28 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.may_create = False  # set by @creates_database
         self._database: Any = None
 
     @property
     def database(self) -> Any:
         """The configured database, schema brought up to date on first use. A SQLite file
-        that does not exist is refused (UserError), not created: only `tracker init` creates
-        one, so a command run in the wrong folder says so instead of starting an empty
-        database there."""
+        that does not exist is refused (UserError), not created, unless the command is one
+        that may create it (see creates_database): a command run in the wrong folder says
+        so instead of starting an empty database there."""
         if self._database is None:
             missing = missing_sqlite_file(self.settings.database_url)
-            if missing is not None:
+            if missing is not None and not self.may_create:
                 from tracker.errors import UserError
 
-                raise UserError(f"데이터베이스 파일이 없습니다: {missing.resolve()}. 이 폴더에서 새로 시작하려면 "
+                raise UserError(f"데이터베이스 파일이 없습니다: {missing.resolve()}. 새로 만들려면 "
                                 "`tracker init`을 실행하고, 다른 데이터베이스는 --db 또는 "
                                 "TRACKER_DATABASE_URL로 지정하세요.")
-            return self.create_database()
-        return self._database
-
-    def create_database(self) -> Any:
-        """The configured database, created if it is a SQLite file that does not exist yet,
-        schema brought up to date (what `tracker init` does)."""
-        if self._database is None:
             from tracker.database import open_database
 
             self._database = open_database(self.settings.database_url)
+            if missing is not None:
+                click.echo(f"새 데이터베이스를 만들었습니다: {missing.resolve()}", err=True)
         return self._database
 
     @contextmanager
@@ -73,6 +70,18 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+def creates_database(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a command (below @pass_app) as one that may create a missing SQLite file: `init`,
+    and `import`, which is how a table first comes in. Every other command refuses one."""
+
+    @functools.wraps(command)
+    def run(app: App, *args: Any, **kwargs: Any) -> Any:
+        app.may_create = True
+        return command(app, *args, **kwargs)
+
+    return run
 
 
 def missing_sqlite_file(url: str) -> Path | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from tracker import cli_params as params
-from tracker.cli_app import App, pass_app
+from tracker.cli_app import App, creates_database, pass_app
 
 
 @click.command("import")
@@ -24,6 +24,7 @@ from tracker.cli_app import App, pass_app
 @click.option("--format", "fmt", type=params.Choice(["table", "json"]), default="table",
               show_default=True, help="미리보기 출력 형식")
 @pass_app
+@creates_database
 def import_(app: App, file: Path, dry_run: bool, committee: str | None,
             meeting_date: datetime | None, department: str | None, fmt: str) -> None:
     """회의록·후속조치 표(붙여넣은 텍스트, CSV, XLSX, HWPX, HWP)를 가져옵니다.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker import cli_params as params
-from tracker.cli_app import App, missing_sqlite_file, pass_app
+from tracker.cli_app import App, creates_database, missing_sqlite_file, pass_app
 from tracker.errors import UserError
 
 if TYPE_CHECKING:
@@ -23,9 +23,10 @@ LEVEL_LABELS = {"ok": "정상", "warn": "주의", "fail": "장애"}
 
 @click.command()
 @pass_app
+@creates_database
 def init(app: App) -> None:
     """데이터베이스를 만들거나 최신 구조로 올립니다."""
-    app.create_database()  # opening it creates the file and applies the migrations
+    app.database  # noqa: B018 - opening it applies the migrations
     click.echo(f"데이터베이스 준비됨: {app.settings.database_url}")
 
 

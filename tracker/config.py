@@ -9,7 +9,6 @@ variables. The CLI's --db option overrides database_url.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -112,6 +111,8 @@ def _config_path(environ: dict[str, str], cwd: Path) -> Path | None:
 def _read_toml(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
+    import tomllib  # only when there is a file: most runs have none, and start-up counts
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -1,6 +1,8 @@
 """CLI start-up and import benchmarks.
 
 Run: python -m tests.bench.bench_cli   (from the checkout, with the project installed)
+     python -m tests.bench.bench_cli --startup --before /tmp/old   (start-up only, beside an
+     older checkout, e.g. `git worktree add /tmp/old COMMIT`, measured in the same rounds)
 Prints each figure beside its baseline measured in the same run.
 """
 
@@ -48,25 +50,45 @@ def alternating_medians(commands: dict[str, list[str]], pairs: int = PAIRS) -> d
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def startup() -> None:
+# Runs `tracker ARGS` from the checkout given as the first argument, with this interpreter:
+# the same way for this checkout and an older one, so the two compare fairly in one run.
+FROM_CHECKOUT = ("import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'tracker'; "
+                 "from tracker.cli import main; main()")
+HERE = Path(__file__).resolve().parent.parent.parent
+
+
+def from_checkout(root: Path, *args: str) -> list[str]:
+    """The command running `tracker ARGS` from the source checkout `root`."""
+    return [sys.executable, "-c", FROM_CHECKOUT, str(root), *args]
+
+
+def startup(before: Path | None) -> None:
+    """`tracker --help` and `tracker items --help` beside `python -c pass`, and, with
+    `before` (an older checkout), the same commands run from it in the same rounds."""
     tracker = tracker_executable()
-    medians = alternating_medians({
+    commands = {
         "bare": [sys.executable, "-c", "pass"],
         "help": [tracker, "--help"],
         "items": [tracker, "items", "--help"],
-    })
-    bare = medians["bare"]
+    }
+    if before is not None:
+        commands["now: --help"] = from_checkout(HERE, "--help")
+        commands["before: --help"] = from_checkout(before, "--help")
+        commands["before: items --help"] = from_checkout(before, "items", "--help")
+    medians = alternating_medians(commands)
+    bare = medians.pop("bare")
     print(f"startup ({PAIRS} alternating rounds, medians; baseline {sys.executable} -c pass "
           f"{bare * 1000:.0f} ms)")
-    for name, label in (("help", "tracker --help"), ("items", "tracker items --help")):
-        print(f"  {label}: {medians[name] * 1000:.0f} ms, ratio {medians[name] / bare:.1f}x "
-              "(goal <= 4x)")
+    labels = {"help": "tracker --help", "items": "tracker items --help"}
+    for name, seconds in medians.items():
+        print(f"  {labels.get(name, name)}: {seconds * 1000:.0f} ms, "
+              f"ratio {seconds / bare:.1f}x (goal <= 4x)")
 
 
-def import_times(top: int = 15) -> None:
-    """The modules `tracker --help` imports, by cumulative time (python -X importtime)."""
-    script = "import sys; sys.argv = ['tracker', '--help']; from tracker.cli import main; main()"
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", script],
+def import_times(root: Path, top: int = 12) -> None:
+    """What `tracker --help` run from `root` imports, by cumulative time (-X importtime):
+    the modules it loads itself (the interpreter's start-up, `site`, is left out)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *from_checkout(root, "--help")[1:]],
                           capture_output=True, text=True)
     rows = []  # (cumulative us, self us, name indented two spaces per nesting level)
     for line in done.stderr.splitlines():
@@ -74,12 +96,13 @@ def import_times(top: int = 15) -> None:
             continue
         own, cumulative, name = line.removeprefix("import time:").split("|")
         rows.append((int(cumulative), int(own), name[1:].rstrip()))
-    total = sum(own for _, own, _ in rows)
-    print(f"python -X importtime, tracker --help: {len(rows)} modules, {total / 1000:.1f} ms "
-          "of imports in all; top-level packages by cumulative time:")
-    top_level = [row for row in rows if not row[2].startswith(" ")]
-    for cumulative, _, name in sorted(top_level, reverse=True)[:top]:
-        print(f"  {cumulative / 1000:6.1f} ms  {name}")
+    start = next(n for n, row in enumerate(rows) if row[2].strip() == "site")
+    ours = rows[start + 1:]  # importtime lists a module after its imports: site's end here
+    total = sum(own for _, own, _ in ours)
+    print(f"python -X importtime, tracker --help from {root}: {len(ours)} modules, "
+          f"{total / 1000:.1f} ms in all; the largest, by cumulative time:")
+    for cumulative, own, name in sorted(ours, reverse=True)[:top]:
+        print(f"  {cumulative / 1000:6.1f} ms (self {own / 1000:4.1f})  {name.strip()}")
 
 
 def import_sample(workdir: Path) -> None:
@@ -129,8 +152,10 @@ def _reimport(database, path: Path) -> None:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     print(f"machine: {machine()}")
-    startup()
-    import_times()
+    before = Path(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else None
+    startup(before)
+    for root in ([before] if before else []) + [HERE]:
+        import_times(root)
     if "--startup" in sys.argv:
         return
     with tempfile.TemporaryDirectory() as tmp:
