@@ -177,3 +177,10 @@ def test_a_port_in_use_is_said_before_anything_is_printed_or_started(run, comman
     assert result.exit_code == 1
     assert f"127.0.0.1:{port}에서 웹 화면을 열 수 없습니다: 다른 프로그램이 이 포트를 쓰고 있습니다" \
         in one_korean_line(result)
+
+
+def test_an_abandoned_prompt_ends_with_a_korean_line(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("user", "add", "kim", "--role", "chair")  # no password typed: end of input
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == "중단했습니다."
+    assert "Aborted" not in result.output

@@ -49,6 +49,15 @@ def test_a_commands_help_loads_only_its_own_module() -> None:
     assert not {"socket", "ssl", "secrets", "hmac", "_hashlib", "email"} & loaded
 
 
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_stacks_load_inside_the_commands_not_with_their_modules(name: str) -> None:
+    # `tracker NAME --help` loads NAME's module: the web, mail, database, HWPX and
+    # spreadsheet stacks must wait for the command to run.
+    loaded = modules_after(name, "--help")
+    assert COMMANDS[name][0].split(":")[0] in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in HEAVY) == []
+
+
 def test_help_shows_each_commands_korean_short_help() -> None:
     shown = subprocess.run([sys.executable, "-m", "tracker.cli", "--help"], capture_output=True,
                            text=True, check=True).stdout
