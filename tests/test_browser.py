@@ -101,9 +101,15 @@ LAYOUT_PROBLEMS = """() => {
   const width = root.clientWidth;
   if (root.scrollWidth > width + 1) problems.push(`page is ${root.scrollWidth}px wide in ${width}px`);
   const canvas = document.createElement("canvas").getContext("2d");
+  // Inside a visually hidden box (a card layout's column headers, kept for screen readers).
+  const hidden = (el) => {
+    for (let box = el.parentElement; box; box = box.parentElement)
+      if (getComputedStyle(box).overflow === "hidden" && box.getBoundingClientRect().width <= 1) return true;
+    return false;
+  };
   for (const el of document.querySelectorAll("td, th, dd, dt, li, p, h1, h2, h3, label, button, .button, caption")) {
     const rect = el.getBoundingClientRect();
-    if (rect.width === 0 || rect.height === 0) continue;  // not shown
+    if (rect.width <= 1 || rect.height <= 1 || hidden(el)) continue;  // not shown
     const text = el.innerText.trim();
     if (!text) continue;
     if (rect.right > width + 1 || rect.left < -1) problems.push(`cut off: ${el.tagName} "${text.slice(0, 20)}"`);
@@ -111,6 +117,8 @@ LAYOUT_PROBLEMS = """() => {
     canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
     const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const needed = canvas.measureText([...text].slice(0, 4).join("")).width;
+    if (["TD", "TH"].includes(el.tagName) && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`text sticks out of its cell: "${text.slice(0, 20)}" (${el.scrollWidth} > ${el.clientWidth})`);
     if (inner + 1 < needed) problems.push(`narrower than 4 characters: ${el.tagName} "${text.slice(0, 20)}" (${inner}px < ${needed.toFixed(0)}px)`);
   }
   for (const el of document.querySelectorAll("*")) {
@@ -293,6 +301,7 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         "console-item": "/console/items/2",
         "outbox": "/console/outbox",
         "chair": "/chair",
+        "export-html": "/chair/export.html",  # the print view opens in the browser
     }
     for width in WIDTHS:
         context = new_context(browser, width)

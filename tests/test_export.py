@@ -42,6 +42,7 @@ def test_table_in_the_council_column_order(imported: Database) -> None:
     assert seventh[:8] == ["6", "1-7", "-", "지속", "취업박람회 및 구인구직 행사", "일자리정책과",
                            "일자리 지원팀", "임양수"]
     assert seventh[9] == f"- {REPLY}"
+    assert seventh[10:] == ["", "", "", "완료"]  # no kind given; accepted
     sixth = next(row for row in table.rows if row[1] == "1-6")
     assert sixth[8].count("\n- ") == 1 and sixth[8].endswith("법적근거 마련 검토를 요청함.")
     assert sixth[9] == ""
@@ -109,5 +110,110 @@ def test_hwpx_holds_the_filled_table(imported: Database, tmp_path: Path) -> None
         write(build_table(session), path, "hwpx")
     grid = hwpdoc.tables(path)[0]
     assert [" ".join(c.split()) for c in grid[0]] == HEADER
+    assert HEADER[-4:] == ["회신 구분", "반영곤란 사유", "완료 예정일", "처리 상태"]
     seventh = next(row for row in grid if row[1] == "1-7")
     assert REPLY in seventh[9]
+
+
+def item_id_of(db: Database, program: str, position: int) -> int:
+    from sqlalchemy import select
+
+    from db.models import Item
+
+    with db.transaction() as session:
+        return session.scalars(select(Item.id).where(Item.key == f"{program}#{position}")).one()
+
+
+def test_exports_carry_kind_reason_date_and_state(imported: Database, tmp_path: Path) -> None:
+    from datetime import date
+
+    hard, returned = item_id_of(imported, "1-7", 1), item_id_of(imported, "1-1", 1)
+    unreviewed = item_id_of(imported, "1-1", 2)
+    with imported.transaction() as session:
+        workflow.submit_response(session, hard, "국비 매칭이 어렵습니다", "임양수", kind="반영곤란",
+                                 reason="국비 매칭 불가", planned_on=date(2022, 12, 31))
+        workflow.submit_response(session, returned, "검토 중", "김윤지", kind="추진중")
+        workflow.return_for_revision(session, returned, "일정을 적어 주십시오", "sec")
+        workflow.submit_response(session, unreviewed, "반영함", "김윤지", kind="반영")
+        table = build_table(session)
+    seventh = next(row for row in table.rows if row[1] == "1-7")
+    assert seventh[10:] == ["반영곤란", "국비 매칭 불가", "2022-12-31", "검토 대기"]
+    first = next(row for row in table.rows if row[1] == "1-1")
+    # Two opinions in the row: one line each, in the opinions' order; the returned reply
+    # and the unreviewed one are marked, not shown as if accepted.
+    assert first[10] == "- 추진중\n- 반영" and first[13] == "- 보완 요청\n- 검토 대기"
+    for fmt in ("xlsx", "csv", "html", "hwpx"):
+        write(table, tmp_path / f"t.{fmt}", fmt)
+    sheet = load_workbook(tmp_path / "t.xlsx").active
+    assert sheet is not None
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert "국비 매칭 불가" in values and "- 보완 요청\n- 검토 대기" in values
+    assert "보완 요청" in (tmp_path / "t.html").read_text(encoding="utf-8")
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/","눌러 보세요")', "+1+2", "-3+4", "@SUM(A1)",
+            "\t=1+1", "=cmd|' /C calc'!A0"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_every_spreadsheet_cell_is_text(imported: Database, tmp_path: Path, formula: str) -> None:
+    import csv
+    import io
+
+    from tracker.export import guard_formula
+
+    with imported.transaction() as session:
+        item = item_id_of(imported, "1-4", 1)
+        workflow.submit_response(session, item, formula, "담당자", kind="반영")
+        table = build_table(session)
+    table.rows.append([formula] * len(HEADER))  # an opinion or any cell may start so
+    write(table, tmp_path / "t.xlsx", "xlsx")
+    write(table, tmp_path / "t.csv", "csv")
+    sheet = load_workbook(tmp_path / "t.xlsx").active
+    assert sheet is not None
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type == "s" for c in cells)  # no formula anywhere
+    assert any(c.value == formula.replace("\t", "\t") for c in cells)
+    rows = list(csv.reader(io.StringIO((tmp_path / "t.csv").read_text(encoding="utf-8-sig"))))
+    written = [cell for row in rows for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in written)
+    assert guard_formula(formula) in written and guard_formula(formula).startswith("'")
+
+
+def test_control_characters_never_break_an_export(imported: Database, tmp_path: Path) -> None:
+    from tracker import hwpdoc
+    from tracker.export import clean
+
+    assert clean("a\x00b\x0bc\x1bd\x7fe\r\nf\rg\th") == "abcde\nf\ng\th"
+    with imported.transaction() as session:
+        item = item_id_of(imported, "1-7", 1)
+        workflow.submit_response(session, item, "종\x0b료\x1b 예\x07정\x08", "임양수", kind="반영")
+        table = build_table(session)
+    for fmt in ("xlsx", "csv", "html", "hwpx"):
+        write(table, tmp_path / f"t.{fmt}", fmt)
+    seventh = next(row for row in hwpdoc.tables(tmp_path / "t.hwpx")[0] if row[1] == "1-7")
+    assert "종료 예정" in seventh[9]
+    sheet = load_workbook(tmp_path / "t.xlsx").active
+    assert sheet is not None
+    assert "- 종료 예정" in [c.value for row in sheet.iter_rows() for c in row]
+
+
+def test_xlsx_in_malgun_gothic_with_strategy_rows_merged(imported: Database,
+                                                        tmp_path: Path) -> None:
+    with imported.transaction() as session:
+        write(build_table(session), tmp_path / "t.xlsx", "xlsx")
+    sheet = load_workbook(tmp_path / "t.xlsx").active
+    assert sheet is not None
+    fonts = {c.font.name for row in sheet.iter_rows() for c in row if c.value}
+    assert fonts == {"맑은 고딕"}
+    strategy = next(c for c in sheet["A"] if str(c.value or "").startswith("추진전략 I."))
+    assert f"A{strategy.row}:E{strategy.row}" in {str(r) for r in sheet.merged_cells.ranges}
+
+
+def test_html_export_is_a_print_view_where_names_do_not_break(imported: Database,
+                                                             tmp_path: Path) -> None:
+    with imported.transaction() as session:
+        write(build_table(session), tmp_path / "t.html", "html")
+    html = (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert "word-break: keep-all; overflow-wrap: normal" in html  # names whole, in print too
+    assert "@media print" in html and "인쇄용 보기" in html

@@ -237,6 +237,12 @@ def test_chair_view_overdue_stats_and_table(app_db: Database) -> None:
     assert "일" in page.text and "<svg" in page.text and "부서별 회신율" in page.text
     assert "추경 반영 완료" in page.text  # the filled table's follow-up column
     assert "<script" not in page.text
+    # The overdue list says whose turn it is: the answered item waits for the secretariat.
+    waiting = page.text[page.text.index('id="overdue"'):page.text.index('id="reviewing"')]
+    reviewing = page.text[page.text.index('id="reviewing"'):page.text.index('id="stats"')]
+    assert "회신 대기" in waiting and "관광과" in waiting and "추경 반영 완료" not in waiting
+    assert "검토 대기" in reviewing and "추경 반영 완료" in reviewing
+    assert "검토 대기" in page.text.split('id="table"')[1]  # the table's 처리 상태 column
 
 
 def test_exports_download(app_db: Database) -> None:
@@ -244,6 +250,8 @@ def test_exports_download(app_db: Database) -> None:
     answer(app_db, ITEM, "엑셀에 나올 회신")
     xlsx = client.get("/chair/export.xlsx")
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
+    assert client.get("/chair/export.html").headers["content-disposition"].startswith("inline")
+    assert client.get("/chair/export.hwpx").content.startswith(b"PK")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     assert any("엑셀에 나올 회신" in str(c.value) for row in sheet.iter_rows() for c in row)

@@ -7,6 +7,7 @@ importing an exported file gives back the same items and replies.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +15,25 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from db.models import Item, Meeting, Program
+from db.models import Item, ItemStatus, Meeting, Program, Response
 from templates import environment
 from tracker.errors import UserError
+from tracker.labels import STATUS_LABELS
 from tracker.minutes import WEEKDAYS
 from tracker.profiles import MONITORING
 from tracker.queries import follow_up
 
-HEADER = MONITORING.header  # the monitoring table's labels, as the importer reads them
+# The whole answer after the council's columns: the importer reads the form's columns and
+# passes over these.
+ANSWER_HEADER = ["회신 구분", "반영곤란 사유", "완료 예정일", "처리 상태"]
+HEADER = MONITORING.header + ANSWER_HEADER  # the monitoring table's labels, as the importer reads them
 FORMATS = ("xlsx", "csv", "html", "hwpx")
+STRATEGY_SPAN = 5  # a strategy row's label spans the first five columns, as on the form
+# Characters no export may carry: C0 controls but TAB and LF, DEL (they break XLSX and HWPX
+# XML, and confuse a spreadsheet); CR is turned into LF first.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A spreadsheet reads a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -53,11 +64,11 @@ def build_table(session: Session, meeting_id: int | None = None) -> FilledTable:
         )
     ).unique().all()
     return FilledTable(
-        title=meeting.title or f"{meeting.held_on.year}년 {meeting.committee.name} 회의록",
-        facts=_facts(meeting),
+        title=clean(meeting.title or f"{meeting.held_on.year}년 {meeting.committee.name} 회의록"),
+        facts=[(label, clean(value)) for label, value in _facts(meeting)],
         caption=f"{meeting.plan_year}년도 시행계획 총괄평가",
         header=HEADER,
-        rows=_rows(items),
+        rows=[[clean(cell) for cell in row] for row in _rows(items)],
     )
 
 
@@ -109,20 +120,60 @@ def _row(items: list[Item]) -> list[str]:
     replies = [follow_up(item) for item in items]
     texts = [r.text if r else "" for r in replies]
     reply_cell = "\n".join(f"- {t}" if t else "-" for t in texts) if any(texts) else ""
+    answer = _answer_cells(items, replies)
     program = items[0].program
     if program is None:
         strategy = items[0].strategy
         label = f"추진전략 {strategy.code}. {strategy.title}" if strategy else "추진전략"
         note = strategy.note or "" if strategy else ""
-        return [label, "", "", "", "", note, "", "", opinions, reply_cell]
+        return [label, "", "", "", "", note, "", "", opinions, reply_cell, *answer]
     return [
         str(program.sequence or ""), program.number, "중점" if program.priority else "-",
         program.category or "", program.name,
         program.department.name if program.department else "",
         program.team.name if program.team else "",
         program.contact.name if program.contact else "",
-        opinions, reply_cell,
+        opinions, reply_cell, *answer,
     ]
+
+
+def _answer_cells(items: list[Item], replies: list[Response | None]) -> list[str]:
+    # One line per opinion, in the opinions' order ("- " bullets when the row has several).
+    columns: list[list[str]] = [[], [], [], []]
+    for item, reply in zip(items, replies, strict=True):
+        values = [reply.kind or "" if reply else "", reply.reason or "" if reply else "",
+                  reply.planned_on.isoformat() if reply and reply.planned_on else "",
+                  state_text(item)]
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    return [_lines(column) for column in columns]
+
+
+def _lines(values: list[str]) -> str:
+    if not any(values):
+        return ""
+    if len(values) == 1:
+        return values[0]
+    return "\n".join(f"- {v}" if v else "-" for v in values)
+
+
+def state_text(item: Item) -> str:
+    """Where the item's answer stands, in Korean: 회신 대기, 검토 대기 (a reply not yet
+    reviewed), 보완 요청 (returned), 완료, or 회신 불필요."""
+    if not item.needs_reply and item.status != ItemStatus.ACCEPTED:
+        return "회신 불필요"
+    return STATUS_LABELS[item.status]
+
+
+def clean(text: str) -> str:
+    """`text` without the control characters an export cannot carry (CR becomes LF). Pure."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def guard_formula(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that starts like a formula
+    (= + - @, TAB, CR) gets a leading apostrophe. Pure."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def write(table: FilledTable, path: Path, fmt: str) -> None:
@@ -136,7 +187,8 @@ def write(table: FilledTable, path: Path, fmt: str) -> None:
 def write_csv(table: FilledTable, path: Path) -> None:
     """CSV in UTF-8 with a BOM, so Korean Excel opens it with the right characters."""
     with path.open("w", encoding="utf-8-sig", newline="") as out:
-        csv.writer(out).writerows(table.as_rows())
+        csv.writer(out).writerows([[guard_formula(cell) for cell in row]
+                                   for row in table.as_rows()])
 
 
 def write_html(table: FilledTable, path: Path) -> None:
@@ -150,8 +202,18 @@ def write_hwpx(table: FilledTable, path: Path) -> None:
     from tracker.export_hwpx import write_table_hwpx
 
     facts = " · ".join(f"{label} {value}" for label, value in table.facts)
+    merges = [(number, 0, number, STRATEGY_SPAN - 1)
+              for number, row in enumerate(table.rows, start=1) if is_strategy(row)]
     write_table_hwpx(path, f"{table.title} — {table.caption} ({facts})", table.header, table.rows,
-                     column_weights=[3, 4, 4, 4, 9, 7, 7, 4, 29, 29])
+                     merges=merges, column_weights=[3, 4, 4, 4, 9, 7, 7, 4, 24, 24, 5, 8, 6, 6])
+
+
+def is_strategy(row: list[str]) -> bool:
+    """Whether a table row is a strategy row (추진전략 …) rather than a program's."""
+    return bool(row) and row[0].startswith("추진전략")
+
+
+XLSX_FONT = "맑은 고딕"  # Malgun Gothic: the Korean font every council PC has
 
 
 def write_xlsx(table: FilledTable, path: Path) -> None:
@@ -163,8 +225,12 @@ def write_xlsx(table: FilledTable, path: Path) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.title = "총괄평가"
-    for row in table.as_rows():
-        sheet.append(row)
+    for r, row in enumerate(table.as_rows(), start=1):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c)
+            cell.value = value
+            cell.data_type = "s"  # every cell is text: "=HYPERLINK(…)" in a reply stays words
+            cell.font = Font(name=XLSX_FONT)
     first = len(table.as_rows()) - len(table.rows) - 1  # 0-based index of the header row
     thin = Side(style="thin", color="555555")
     for r, cells in enumerate(sheet.iter_rows(min_row=first + 1), start=first + 1):
@@ -172,10 +238,15 @@ def write_xlsx(table: FilledTable, path: Path) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
             if r == first + 1:
-                cell.font = Font(bold=True)
+                cell.font = Font(name=XLSX_FONT, bold=True)
                 cell.fill = PatternFill("solid", fgColor="E8E8E8")
-    sheet["A1"].font = Font(bold=True, size=14)
-    for letter, width in zip("ABCDEFGHIJ", (6, 9, 10, 9, 24, 14, 14, 9, 60, 60), strict=True):
+    for r, row in enumerate(table.rows, start=first + 2):
+        if is_strategy(row):
+            sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=STRATEGY_SPAN)
+            sheet.cell(row=r, column=1).font = Font(name=XLSX_FONT, bold=True)
+    sheet["A1"].font = Font(name=XLSX_FONT, bold=True, size=14)
+    widths = (6, 9, 10, 9, 24, 14, 14, 9, 50, 50, 10, 24, 12, 11)
+    for letter, width in zip("ABCDEFGHIJKLMN", widths, strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = sheet.cell(row=first + 2, column=1)
     sheet.print_title_rows = f"{first + 1}:{first + 1}"

@@ -74,12 +74,18 @@ def read_csv(text: str, name: str) -> Document:
             lines[number] = first_line
             for col, value in enumerate(record, start=1):
                 if value.strip():
-                    sheet[(number, col)] = SheetCell(strip_controls(value))
+                    sheet[(number, col)] = SheetCell(strip_controls(_unguard(value)))
             first_line = reader.line_num + 1
     except csv.Error as exc:
         raise UserError(f"{name} {first_line}행: CSV 형식이 잘못되었습니다 ({exc}).") from None
     blocks = sheet_blocks(sheet, name, lambda row: f"{lines[row]}행")
     return Document(source=name, kind="csv", blocks=blocks)
+
+
+def _unguard(value: str) -> str:
+    # tracker's own CSV export writes "'- …" so a spreadsheet shows a cell that starts like a
+    # formula (= + - @) as text; reading it back drops that apostrophe.
+    return value[1:] if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "\t") else value
 
 
 # --- XLSX -----------------------------------------------------------------------------

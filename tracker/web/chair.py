@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from tracker import export, queries, review
 from tracker.errors import UserError
+from tracker.labels import SECRETARIAT_TURN
 from tracker.queries import ItemView
 from tracker.web.context import record_id, web
 from tracker.web.rendering import page
@@ -25,6 +26,7 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
     "html": "text/html; charset=utf-8",
+    "hwpx": "application/hwp+zip",
 }
 # The exported HTML file carries its own <style>; it runs no script and loads nothing.
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
@@ -82,6 +84,14 @@ def charts(stats: list[review.DepartmentStats]) -> list[BarChart]:
     return [rate, days]
 
 
+def whose_turn(views: list[ItemView]) -> tuple[list[ItemView], list[ItemView]]:
+    """The overdue list split by whose turn it is: the department's (회신 대기: not yet
+    answered, or returned) and the secretariat's (검토 대기: answered, not reviewed). Pure."""
+    secretariat = {s.value for s in SECRETARIAT_TURN}
+    return ([v for v in views if v.status not in secretariat],
+            [v for v in views if v.status in secretariat])
+
+
 def by_department(views: list[ItemView]) -> list[tuple[str, list[ItemView]]]:
     """The overdue list cut into runs of one department, order kept. Pure."""
     groups: list[tuple[str, list[ItemView]]] = []
@@ -107,7 +117,9 @@ def chair(request: Request, user: Viewer, meeting: str = "") -> Response:
             table: export.FilledTable | None = export.build_table(session, meeting_id)
         except UserError:
             table = None
-    return page(context.env, "chair.html", user=user, groups=by_department(late),
+    waiting, reviewing = whose_turn(late)
+    return page(context.env, "chair.html", user=user, groups=by_department(waiting),
+                reviewing=reviewing,
                 reminders=reminders, stats=stats, charts=charts(stats), table=table,
                 meetings=meetings, meeting=meeting_id, today=context.today(),
                 title="분과장 보기")
@@ -132,7 +144,9 @@ def download(request: Request, fmt: str, user: Viewer, meeting: str = "") -> Res
         export.write(table, path, fmt)
         content = path.read_bytes()
     name = f"총괄평가-{table.title}.{fmt}"
-    headers = {"Content-Disposition": f"attachment; filename=\"table.{fmt}\"; "
+    # The HTML export opens in the browser as a print view; the others are downloads.
+    disposition = "inline" if fmt == "html" else "attachment"
+    headers = {"Content-Disposition": f"{disposition}; filename=\"table.{fmt}\"; "
                                       f"filename*=UTF-8''{quote(name)}"}
     if fmt == "html":
         headers["Content-Security-Policy"] = EXPORT_CSP
