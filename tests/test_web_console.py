@@ -136,7 +136,7 @@ def test_bad_input_shows_the_error(app_db: Database) -> None:
     page = client.post(f"/console/items/{ITEM}/due", data={"csrf": csrf, "due": "내일"})
     assert page.status_code == 400 and "2022-03-31처럼" in page.text
     page = client.post(f"/console/items/{ITEM}/accept", data={"csrf": csrf})
-    assert page.status_code == 400 and "아직 회신이 없어" in page.text
+    assert page.status_code == 409 and "아직 회신이 없어" in page.text  # Conflict
 
 
 def test_console_post_without_csrf_is_refused(app_db: Database) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.models import User, UserRole
 from tracker import audit
-from tracker.errors import UserError
+from tracker.errors import Conflict, Invalid
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
@@ -29,7 +29,7 @@ def role(value: str) -> UserRole:
         return UserRole(value)
     except ValueError:
         names = ", ".join(r.value for r in UserRole)
-        raise UserError(f"알 수 없는 역할입니다: {value!r}. 가능한 값: {names}") from None
+        raise Invalid(f"알 수 없는 역할입니다: {value!r}. 가능한 값: {names}") from None
 
 
 def add_user(session: Session, username: str, password: str, user_role: UserRole,
@@ -37,11 +37,11 @@ def add_user(session: Session, username: str, password: str, user_role: UserRole
     """Create the console user `username`; UserError when the name is taken or the password short."""
     username = username.strip()
     if not username:
-        raise UserError("사용자 이름을 적어 주세요.")
+        raise Invalid("사용자 이름을 적어 주세요.")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"암호는 {MIN_PASSWORD_LENGTH}자 이상이어야 합니다.")
+        raise Invalid(f"암호는 {MIN_PASSWORD_LENGTH}자 이상이어야 합니다.")
     if session.scalars(select(User).where(User.username == username)).first() is not None:
-        raise UserError(f"사용자 {username!r}이(가) 이미 있습니다.")
+        raise Conflict(f"사용자 {username!r}이(가) 이미 있습니다.")
     user = User(username=username, password_hash=_hasher.hash(password), role=user_role,
                 email=email)
     session.add(user)

@@ -104,7 +104,7 @@ class TrackerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            raise KoreanError(str(exc)) from None
+            raise KoreanError(exc.for_terminal()) from None
         except click.ClickException as exc:
             raise translate(exc) from None
         except (click.Abort, KeyboardInterrupt):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import UserError
+from tracker.errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ HELP: dict[str, str] = {
 
 
 def load_settings(environ: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
-    """Settings from the defaults, tracker.toml and TRACKER_* variables; UserError on a bad value."""
+    """Settings from the defaults, tracker.toml and TRACKER_* variables; Invalid on a bad value."""
     environ = dict(os.environ if environ is None else environ)
     values: dict[str, Any] = _read_toml(_config_path(environ, cwd or Path.cwd()))
     for f in fields(Settings):
@@ -102,7 +102,7 @@ def _config_path(environ: dict[str, str], cwd: Path) -> Path | None:
     if named:
         path = Path(named)
         if not path.is_file():
-            raise UserError(f"설정 파일이 없습니다: {path}")
+            raise Invalid(f"설정 파일이 없습니다: {path}")
         return path
     default = cwd / "tracker.toml"
     return default if default.is_file() else None
@@ -116,12 +116,12 @@ def _read_toml(path: Path | None) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"설정 파일 {path}을 읽을 수 없습니다: {exc}") from None
+        raise Invalid(f"설정 파일 {path}을 읽을 수 없습니다: {exc}") from None
     table = data.get("tracker", data)
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(table) - known)
     if unknown:
-        raise UserError(f"설정 파일 {path}에 알 수 없는 항목이 있습니다: {', '.join(unknown)}")
+        raise Invalid(f"설정 파일 {path}에 알 수 없는 항목이 있습니다: {', '.join(unknown)}")
     return dict(table)
 
 
@@ -131,14 +131,14 @@ CHOICES: dict[str, tuple[str, ...]] = {"log_format": ("text", "json")}
 def _coerce(name: str, value: Any) -> Any:
     kind = Settings.__dataclass_fields__[name].type
     if name in CHOICES and str(value) not in CHOICES[name]:
-        raise UserError(f"설정 {name}은(는) {', '.join(CHOICES[name])} 중 하나여야 합니다: {value!r}")
+        raise Invalid(f"설정 {name}은(는) {', '.join(CHOICES[name])} 중 하나여야 합니다: {value!r}")
     if kind == "bool":
         return _to_bool(name, value)
     if kind == "int":
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise UserError(f"설정 {name}은(는) 정수여야 합니다: {value!r}") from None
+            raise Invalid(f"설정 {name}은(는) 정수여야 합니다: {value!r}") from None
     return str(value)
 
 
@@ -150,4 +150,4 @@ def _to_bool(name: str, value: Any) -> bool:
         return True
     if text in ("0", "false", "no", "off", ""):
         return False
-    raise UserError(f"설정 {name}은(는) true 또는 false여야 합니다: {value!r}")
+    raise Invalid(f"설정 {name}은(는) true 또는 false여야 합니다: {value!r}")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import engine as db_engine
 from db import migrate
-from tracker.errors import UserError
+from tracker.errors import Unavailable
 
 
 @dataclass
@@ -53,13 +53,13 @@ class Database:
 
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:
-    """The database at `url`, its schema brought up to date; UserError when it cannot be reached."""
+    """The database at `url`, its schema brought up to date; Unavailable when it cannot be reached."""
     engine = db_engine.make_engine(url)
     try:
         if upgrade and not migrate.is_current(engine):
             migrate.upgrade(engine)
     except OperationalError as exc:
-        raise UserError(f"데이터베이스에 연결할 수 없습니다 ({_safe(url)}): {exc.orig}") from None
+        raise Unavailable(f"데이터베이스에 연결할 수 없습니다 ({_safe(url)}): {exc.orig}") from None
     return Database(engine, db_engine.make_session_factory(engine))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Item, ItemStatus, Meeting, Program, Response
 from templates import environment
-from tracker.errors import UserError
+from tracker.errors import Invalid, NotFound
 from tracker.labels import STATUS_LABELS
 from tracker.minutes import WEEKDAYS
 from tracker.profiles import MONITORING
@@ -77,11 +77,12 @@ def _meeting(session: Session, meeting_id: int | None) -> Meeting:
     if meeting_id is None:
         meeting = session.scalars(query.order_by(Meeting.held_on.desc(), Meeting.id.desc())).first()
         if meeting is None:
-            raise UserError("가져온 회의록이 없습니다. 먼저 `tracker import 파일`을 실행하세요.")
+            raise NotFound("가져온 회의록이 없습니다.",
+                           hint_cli="먼저 `tracker import 파일`을 실행하세요.")
         return meeting
     found = session.scalars(query.where(Meeting.id == meeting_id)).one_or_none()
     if found is None:
-        raise UserError(f"회의 {meeting_id}번이 없습니다.")
+        raise NotFound(f"회의 {meeting_id}번이 없습니다.")
     return found
 
 
@@ -180,7 +181,7 @@ def write(table: FilledTable, path: Path, fmt: str) -> None:
     """Write `table` to `path` as `fmt` (xlsx, csv or html)."""
     writers = {"xlsx": write_xlsx, "csv": write_csv, "html": write_html, "hwpx": write_hwpx}
     if fmt not in writers:
-        raise UserError(f"지원하지 않는 형식입니다: {fmt}. 가능한 형식: {', '.join(FORMATS)}")
+        raise Invalid(f"지원하지 않는 형식입니다: {fmt}. 가능한 형식: {', '.join(FORMATS)}")
     writers[fmt](table, path)
 
 

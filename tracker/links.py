@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Item, ReplyLink
 from tracker import audit
-from tracker.errors import UserError
+from tracker.errors import NotFound
 
 LinkState = Literal["ok", "expired", "revoked", "unknown"]
 
@@ -121,10 +121,10 @@ def resolve_link(session: Session, token: object, now: datetime) -> tuple[LinkSt
 
 
 def revoke_link(session: Session, link_id: int, actor: str, now: datetime | None = None) -> ReplyLink:
-    """Revoke the link `link_id` (idempotent) and record who did it; UserError if there is none."""
+    """Revoke the link `link_id` (idempotent) and record who did it; NotFound if there is none."""
     link = session.get(ReplyLink, link_id)
     if link is None:
-        raise UserError(f"회신 링크 {link_id}번이 없습니다.")
+        raise NotFound(f"회신 링크 {link_id}번이 없습니다.")
     if link.revoked_at is None:
         link.revoked_at = now or datetime.now(UTC)
         audit.record(session, actor, "link_revoked", meeting_id=link.meeting_id,

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Committee, Department, Item, ItemStatus, Meeting, Program, Response
-from tracker.errors import UserError
+from tracker.errors import Invalid, NotFound
 from tracker.labels import STATUS_LABELS, due_reason_label
 
 
@@ -158,20 +158,20 @@ def overdue(session: Session, as_of: date) -> list[ItemView]:
 
 
 def get_item(session: Session, item_id: int) -> Item:
-    """The item with `item_id`, relations loaded; UserError when there is none."""
+    """The item with `item_id`, relations loaded; NotFound when there is none."""
     item = session.scalars(_base_query().where(Item.id == item_id)).unique().one_or_none()
     return _found(item, item_id)
 
 
 def get_item_alone(session: Session, item_id: int) -> Item:
     """The item with `item_id`, its relations and revisions left unloaded (for a change that
-    needs only the item's own columns); UserError when there is none."""
+    needs only the item's own columns); NotFound when there is none."""
     return _found(session.get(Item, item_id), item_id)
 
 
 def _found(item: Item | None, item_id: int) -> Item:
     if item is None:
-        raise UserError(f"의견 {item_id}번이 없습니다. `tracker items`로 번호를 확인하세요.")
+        raise NotFound(f"의견 {item_id}번이 없습니다.", hint_cli="`tracker items`로 번호를 확인하세요.")
     return item
 
 
@@ -210,7 +210,7 @@ def _status(value: str) -> ItemStatus:
         if value in (status.value, label):
             return status
     names = ", ".join(f"{s.value}({label})" for s, label in STATUS_LABELS.items())
-    raise UserError(f"알 수 없는 상태입니다: {value!r}. 가능한 값: {names}")
+    raise Invalid(f"알 수 없는 상태입니다: {value!r}. 가능한 값: {names}")
 
 
 def _table_order(v: ItemView) -> tuple[Any, ...]:

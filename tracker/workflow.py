@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Contact, Department, Item, ItemStatus, Response, utcnow
 from tracker import audit
-from tracker.errors import UserError
+from tracker.errors import Conflict, Invalid, NotFound
 from tracker.queries import get_item, get_item_alone, latest_revisions
 
 RESPONSE_KINDS = ("반영", "일부반영", "추진중", "반영곤란")
@@ -49,16 +49,17 @@ def set_contact(session: Session, item_id: int, contact_name: str, actor: str) -
 
 
 def find_contact(session: Session, name: str) -> Contact:
-    """The one contact called `name` ("이름" or "부서/이름"); UserError when none or several."""
+    """The one contact called `name` ("이름" or "부서/이름"); NotFound when none, Invalid when several."""
     department, _, person = name.rpartition("/")
     query = select(Contact).join(Department).where(Contact.name == person.strip())
     if department:
         query = query.where(Department.name == department.strip())
     found = list(session.scalars(query))
     if not found:
-        raise UserError(f"담당자 {name!r}이(가) 없습니다. `tracker contacts list`로 확인하세요.")
+        raise NotFound(f"담당자 {name!r}이(가) 없습니다.",
+                       hint_cli="`tracker contacts list`로 확인하세요.")
     if len(found) > 1:
-        raise UserError(f"담당자 {name!r}이(가) 여러 부서에 있습니다. '부서/이름'으로 적어 주세요.")
+        raise Invalid(f"담당자 {name!r}이(가) 여러 부서에 있습니다. '부서/이름'으로 적어 주세요.")
     return found[0]
 
 
@@ -96,13 +97,13 @@ def submit_response(
 
 def _check_response(item: Item, text: str, kind: str | None, reason: str | None) -> None:
     if item.status == ItemStatus.ACCEPTED:
-        raise UserError("이미 완료 처리된 의견이라 회신을 바꿀 수 없습니다.")
+        raise Conflict("이미 완료 처리된 의견이라 회신을 바꿀 수 없습니다.")
     if not text.strip():
-        raise UserError("후속조치 내용을 적어 주세요.")
+        raise Invalid("후속조치 내용을 적어 주세요.")
     if kind is not None and kind not in RESPONSE_KINDS:
-        raise UserError(f"회신 구분은 {', '.join(RESPONSE_KINDS)} 중 하나여야 합니다.")
+        raise Invalid(f"회신 구분은 {', '.join(RESPONSE_KINDS)} 중 하나여야 합니다.")
     if kind == "반영곤란" and not (reason and reason.strip()):
-        raise UserError("'반영곤란'은 사유를 적어야 합니다.")
+        raise Invalid("'반영곤란'은 사유를 적어야 합니다.")
 
 
 def accept(session: Session, item_id: int, actor: str, now: datetime | None = None) -> Item:
@@ -110,7 +111,7 @@ def accept(session: Session, item_id: int, actor: str, now: datetime | None = No
     item = get_item(session, item_id)
     latest = next((r for r in reversed(item.responses) if r.submitted), None)
     if latest is None:
-        raise UserError(f"의견 {item_id}번에는 아직 회신이 없어 완료 처리할 수 없습니다.")
+        raise Conflict(f"의견 {item_id}번에는 아직 회신이 없어 완료 처리할 수 없습니다.")
     latest.accepted_at = now or utcnow()
     item.status = ItemStatus.ACCEPTED
     audit.record(session, actor, "accepted", item_id=item.id, revision=latest.revision)
@@ -121,9 +122,9 @@ def return_for_revision(session: Session, item_id: int, comment: str, actor: str
     """Send the item's reply back to the department with `comment`."""
     item = get_item(session, item_id)
     if item.status != ItemStatus.ANSWERED:
-        raise UserError(f"의견 {item_id}번은 회신된 상태가 아니어서 보완 요청할 수 없습니다.")
+        raise Conflict(f"의견 {item_id}번은 회신된 상태가 아니어서 보완 요청할 수 없습니다.")
     if not comment.strip():
-        raise UserError("보완 요청 사유를 적어 주세요.")
+        raise Invalid("보완 요청 사유를 적어 주세요.")
     item.status = ItemStatus.RETURNED
     audit.record(session, actor, "returned", item_id=item.id, comment=comment.strip())
     return item

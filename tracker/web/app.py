@@ -11,16 +11,14 @@ from datetime import datetime
 from importlib.resources import files
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from starlette.exceptions import HTTPException
 
 from db.models import utcnow
 from tracker.config import Settings
 from tracker.database import Database
-from tracker.web import chair, console, devmail, health, reply, sessions
+from tracker.web import chair, console, devmail, errors, health, reply, sessions
 from tracker.web.context import WebContext, WebOptions, web
-from tracker.web.rendering import make_environment, page
+from tracker.web.rendering import make_environment
 from tracker.web.security import AccessLog, FailureLimiter, SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -79,17 +77,7 @@ def script(request: Request) -> Response:
 
 
 def _handle_errors(app: FastAPI) -> None:
-    @app.exception_handler(HTTPException)
-    def http_error(request: Request, exc: HTTPException) -> Response:
-        context = web(request)
-        if exc.status_code == 405:
-            return page(context.env, "error.html", 405, title="허용되지 않는 요청입니다",
-                        message="주소를 다시 확인해 주세요.")
-        return reply.not_found(context)
-
-    @app.exception_handler(RequestValidationError)
-    def invalid(request: Request, exc: RequestValidationError) -> Response:
-        return reply.not_found(web(request))
+    errors.install(app)
 
     @app.exception_handler(sessions.LoginRequired)
     def login_required(request: Request, exc: sessions.LoginRequired) -> Response:
@@ -97,5 +85,4 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(sessions.Forbidden)
     def forbidden(request: Request, exc: sessions.Forbidden) -> Response:
-        return page(web(request).env, "error.html", 403, title="권한이 없습니다",
-                    message="이 작업은 사무국 계정만 할 수 있습니다. 로그인 상태를 확인해 주세요.")
+        return errors.error_page(web(request).env, 403)

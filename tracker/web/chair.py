@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from tracker import export, queries, review
-from tracker.errors import UserError
+from tracker.errors import NotFound
 from tracker.labels import SECRETARIAT_TURN
 from tracker.queries import ItemView
+from tracker.web import errors
 from tracker.web.context import record_id, web
 from tracker.web.rendering import page
 from tracker.web.sessions import ConsoleUser, viewer
@@ -115,7 +116,7 @@ def chair(request: Request, user: Viewer, meeting: str = "") -> Response:
         meetings = review.meetings(session)
         try:
             table: export.FilledTable | None = export.build_table(session, meeting_id)
-        except UserError:
+        except NotFound:
             table = None
     waiting, reviewing = whose_turn(late)
     return page(context.env, "chair.html", user=user, groups=by_department(waiting),
@@ -130,15 +131,10 @@ def download(request: Request, fmt: str, user: Viewer, meeting: str = "") -> Res
     """The filled table as a file: xlsx, csv or html."""
     context = web(request)
     if fmt not in MEDIA_TYPES:
-        return page(context.env, "error.html", 404, title="페이지를 찾을 수 없습니다",
-                    message="주소를 다시 확인해 주세요.")
+        return errors.not_found(context.env)
     meeting_id = record_id(meeting)
-    try:
-        with context.database.reading() as session:
-            table = export.build_table(session, meeting_id)
-    except UserError as error:
-        return page(context.env, "error.html", 404, user=user, title="내보낼 표가 없습니다",
-                    message=str(error))
+    with context.database.reading() as session:
+        table = export.build_table(session, meeting_id)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"table.{fmt}"
         export.write(table, path, fmt)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import ItemStatus
 from notifications.messages import enqueue_requests, enqueue_resend, enqueue_returned
 from tracker import contacts, links, queries, review, workflow
-from tracker.errors import UserError
+from tracker.errors import Conflict, Invalid, UserError
 from tracker.labels import STATUS_LABELS
 from tracker.web.context import MAX_ID, record_id, web
 from tracker.web.rendering import page
@@ -68,11 +68,7 @@ def _item_page(request: Request, item_id: int, user: ConsoleUser, done: str | No
                error: str | None, status: int = 200) -> Response:
     context = web(request)
     with context.database.reading() as session:
-        try:
-            shown = queries.view(queries.get_item(session, item_id), context.today())
-        except UserError:
-            return page(context.env, "error.html", 404, title="페이지를 찾을 수 없습니다",
-                        message="주소를 다시 확인해 주세요.")
+        shown = queries.view(queries.get_item(session, item_id), context.today())
         revisions = review.item_revisions(session, item_id)
         history = review.item_history(session, item_id)
         people = contacts.list_contacts(session)
@@ -90,7 +86,7 @@ def change_due(request: Request, item_id: ItemId, user: Editor,
         try:
             day = date.fromisoformat(due)
         except ValueError:
-            raise UserError("기한은 2022-03-31처럼 적어 주세요.") from None
+            raise Invalid("기한은 2022-03-31처럼 적어 주세요.") from None
         workflow.set_due_date(session, item_id, day, user.username)
 
     return _change(request, item_id, user, "due", change)
@@ -150,7 +146,7 @@ def revoke(request: Request, item_id: ItemId, user: Editor) -> Response:
     def change(session: Session) -> None:
         item = queries.get_item(session, item_id)
         if item.contact_id is None:
-            raise UserError("담당자가 없는 의견입니다.")
+            raise Conflict("담당자가 없는 의견입니다.")
         links.revoke_links(session, item.contact_id, item.meeting_id, user.username,
                            context.now())
 
@@ -164,13 +160,9 @@ def send_requests(request: Request, user: Editor,
     """Send reply requests for items not yet requested: every department, one department,
     or one contact; shows what was enqueued and who was skipped (no e-mail address)."""
     context = web(request)
-    try:
-        with context.database.transaction() as session:
-            report = enqueue_requests(session, context.settings, context.now(),
-                                      contact=contact or None, department=department or None)
-    except UserError as error:
-        return page(context.env, "error.html", 400, user=user, title="요청을 보낼 수 없습니다",
-                    message=str(error))
+    with context.database.transaction() as session:
+        report = enqueue_requests(session, context.settings, context.now(),
+                                  contact=contact or None, department=department or None)
     return page(context.env, "console_requests.html", user=user, report=report,
                 department=department, title="회신 요청 결과")
 
@@ -192,5 +184,5 @@ def _change(request: Request, item_id: int, user: ConsoleUser, done: str,
         with context.database.transaction() as session:
             change(session)
     except UserError as error:
-        return _item_page(request, item_id, user, None, str(error), status=400)
+        return _item_page(request, item_id, user, None, error.message, status=error.status)
     return RedirectResponse(f"/console/items/{item_id}?done={done}", status_code=303)

@@ -16,6 +16,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tracker.web import errors
 from tracker.web.context import web
 from tracker.web.rendering import page
 
@@ -92,8 +93,7 @@ def message(request: Request, name: str) -> Response:
     assert context.options.dev_mail_dir is not None
     mail = find_mail(context.options.dev_mail_dir, name)
     if mail is None:
-        return page(context.env, "error.html", 404, title="페이지를 찾을 수 없습니다",
-                    message="주소를 다시 확인해 주세요.")
+        return errors.not_found(context.env)
     response = page(context.env, "devmail_message.html", mail=mail, user=None,
                     title=mail.subject or "메일")
     response.headers["Content-Security-Policy"] = MESSAGE_CSP
@@ -107,8 +107,7 @@ def html_part(request: Request, name: str) -> Response:
     assert context.options.dev_mail_dir is not None
     mail = find_mail(context.options.dev_mail_dir, name)
     if mail is None or mail.html is None:
-        return page(context.env, "error.html", 404, title="페이지를 찾을 수 없습니다",
-                    message="주소를 다시 확인해 주세요.")
+        return errors.not_found(context.env)
     return HTMLResponse(mail.html, headers={"Content-Security-Policy": HTML_PART_CSP,
                                             "X-Frame-Options": "SAMEORIGIN"})
 

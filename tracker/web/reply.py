@@ -22,6 +22,7 @@ from tracker import answers, review
 from tracker.answers import Typed
 from tracker.errors import UserError
 from tracker.links import LinkScope, resolve_link
+from tracker.web import errors
 from tracker.web.context import WebContext, client_address, record_id, web
 from tracker.web.rendering import page
 from tracker.web.security import check_signature, sign
@@ -205,13 +206,7 @@ def _refusal_page(context: WebContext, state: str) -> Response:
     if state in ("expired", "revoked"):
         return page(context.env, "link_gone.html", 410, title="회신 링크를 쓸 수 없습니다",
                     secretariat_email=context.settings.secretariat_email)
-    return not_found(context)
-
-
-def not_found(context: WebContext) -> Response:
-    """The one 404 page: the same for a missing page and an unknown reply token."""
-    return page(context.env, "error.html", 404, title="페이지를 찾을 수 없습니다",
-                message="주소를 다시 확인해 주세요.")
+    return errors.not_found(context.env)
 
 
 def _int(value: str) -> int:

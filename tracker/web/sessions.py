@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from db.models import UserRole
 from tracker import accounts
+from tracker.web import errors
 from tracker.web.context import WebContext, client_address, web
 from tracker.web.rendering import page
 from tracker.web.security import check_signature, sign
@@ -141,8 +142,7 @@ def login(request: Request, username: Annotated[str, Form()] = "",
     context = web(request)
     address = client_address(request)
     if context.login_limiter.blocked(address):
-        return page(context.env, "error.html", 429, title="잠시 후 다시 시도해 주세요",
-                    message="로그인 실패가 너무 많습니다. 1분 뒤에 다시 시도해 주세요.")
+        return errors.error_page(context.env, 429, "로그인 실패가 너무 많습니다. 1분 뒤에 다시 시도해 주세요.")
     nonce = str(read_cookie(request).get("nonce", ""))
     if not nonce or not check_signature(context.secret, "login", nonce, csrf):
         return login_form(request, next)
