@@ -440,6 +440,11 @@ class OutboxMessage(Base):
     done_recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
+# The JobRun (job, occasion) every completed reminder sweep stamps: the scheduler writes it,
+# `tracker status` and /healthz read its age.
+SWEEP_RUN = ("sweep", "latest")
+
+
 class JobRun(Base):
     """A scheduled job's run for one occasion ("digest", "2022-W09"): the unique key makes a
     job that several workers fire run once per occasion."""

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from db.models import OutboxMessage, OutboxState
 from notifications.compose import Built, to_bytes
-from tracker.links import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +220,7 @@ def mark_retry(
     if row is None:
         return None
     next_attempt = now + backoff(row.attempts)
-    if next_attempt > as_utc(row.expires_at):
+    if next_attempt > row.expires_at:
         return _fail(session, row, f"기한 내 발송 실패: {error}", now, notify)
     row.state, row.next_attempt_at, row.lease_until = OutboxState.PENDING, next_attempt, None
     row.last_error = error[:2000]

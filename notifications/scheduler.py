@@ -24,7 +24,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import JobRun
+from db.models import SWEEP_RUN, JobRun
 from notifications import digest, reminders, sender
 from notifications.policy import ReminderPolicy, is_working_time
 
@@ -35,7 +35,6 @@ FLUSH_SECONDS = 30
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 Clock = Callable[[], datetime]
 JOB_IDS = ("reminder-sweep", "outbox-flush", "weekly-digest")
-SWEEP_RUN = ("sweep", "latest")  # the JobRun (job, occasion) stamped by every sweep
 
 
 def add_jobs(scheduler: BaseScheduler, database: Any, settings: Any,

@@ -22,8 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from db.models import JobRun, OutboxMessage, OutboxState
-from notifications.scheduler import SWEEP_RUN
+from db.models import SWEEP_RUN, JobRun, OutboxMessage, OutboxState
 from tracker.links import as_utc
 
 Level = Literal["ok", "warn", "fail"]
