@@ -13,9 +13,8 @@ row ("sweep", "latest") updated in place (one row, whatever the number of sweeps
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
@@ -28,17 +27,19 @@ from db.models import SWEEP_RUN, JobRun
 from notifications import digest, reminders, sender
 from notifications.policy import ReminderPolicy, is_working_time
 
+if TYPE_CHECKING:
+    from tracker.clock import Clock
+
 log = logging.getLogger(__name__)
 
 SWEEP_MINUTES = 5
 FLUSH_SECONDS = 30
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
-Clock = Callable[[], datetime]
 JOB_IDS = ("reminder-sweep", "outbox-flush", "weekly-digest")
 
 
 def add_jobs(scheduler: BaseScheduler, database: Any, settings: Any,
-             clock: Clock = sender.utc_clock) -> None:
+             clock: Clock) -> None:
     """Add (or replace) the three jobs on `scheduler`, started or not."""
     zone = ZoneInfo(settings.timezone)
     for job in scheduler.get_jobs():
@@ -55,7 +56,7 @@ def add_jobs(scheduler: BaseScheduler, database: Any, settings: Any,
 
 
 def make_scheduler(database: Any, settings: Any, scheduler: BaseScheduler | None = None,
-                   clock: Clock = sender.utc_clock) -> BaseScheduler:
+                   *, clock: Clock) -> BaseScheduler:
     """A scheduler (blocking unless one is given) with the jobs added, not started; each
     sweep it completes is stamped for the health check."""
     scheduler = scheduler or BlockingScheduler(timezone=ZoneInfo(settings.timezone),

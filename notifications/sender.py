@@ -15,8 +15,8 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -25,15 +25,12 @@ from notifications import outbox
 from notifications.mailer import ALL, Mailer, Outcome, SmtpConfig
 from notifications.messages import failure_notifier
 
+if TYPE_CHECKING:
+    from tracker.clock import Clock
+
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Progress = Callable[[int], None]
-
-
-def utc_clock() -> datetime:
-    """The current time, UTC, aware."""
-    return datetime.now(UTC)
 
 
 def default_worker_id() -> str:
@@ -57,7 +54,7 @@ class FlushReport:
 
 
 def flush(database: Any, settings: Any, *, worker_id: str | None = None,
-          clock: Clock = utc_clock, batch: int = 100, on_progress: Progress | None = None,
+          clock: Clock, batch: int = 100, on_progress: Progress | None = None,
           ) -> FlushReport:
     """Send every outbox row that is due now, in batches, until none is left; returns counts."""
     return asyncio.run(flush_async(database, settings, worker_id=worker_id, clock=clock,
@@ -65,7 +62,7 @@ def flush(database: Any, settings: Any, *, worker_id: str | None = None,
 
 
 async def flush_async(database: Any, settings: Any, *, worker_id: str | None = None,
-                      clock: Clock = utc_clock, batch: int = 100,
+                      clock: Clock, batch: int = 100,
                       on_progress: Progress | None = None) -> FlushReport:
     """flush() for callers that already run an event loop."""
     report, worker = FlushReport(), worker_id or default_worker_id()

@@ -16,6 +16,7 @@ from notifications.scheduler import make_scheduler
 from tests.sample_contacts import give_emails
 from tests.smtp_server import TestServer, smtp_server_fixture  # noqa: F401
 from tracker import workflow
+from tracker.clock import utc_now
 from tracker.database import Database
 
 KST = ZoneInfo("Asia/Seoul")
@@ -150,7 +151,7 @@ def test_restarting_the_scheduler_never_duplicates_jobs(db: Database) -> None:
 
     scheduler = BackgroundScheduler(timezone=KST)
     for _ in range(3):
-        make_scheduler(db, Settings(), scheduler)
+        make_scheduler(db, Settings(), scheduler, clock=utc_now)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"reminder-sweep", "outbox-flush", "weekly-digest"}
     assert len(scheduler.get_jobs()) == 3
@@ -164,7 +165,7 @@ def test_a_running_scheduler_keeps_one_of_each_job(db: Database) -> None:
     scheduler.start(paused=True)
     try:
         for _ in range(2):
-            make_scheduler(db, Settings(), scheduler)
+            make_scheduler(db, Settings(), scheduler, clock=utc_now)
         assert sorted(job.id for job in scheduler.get_jobs()) == \
             ["outbox-flush", "reminder-sweep", "weekly-digest"]
     finally:

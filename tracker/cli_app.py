@@ -63,10 +63,11 @@ class App:
 
     def today(self) -> date:
         """Today's date in the configured time zone."""
-        from datetime import datetime
         from zoneinfo import ZoneInfo
 
-        return datetime.now(ZoneInfo(self.settings.timezone)).date()
+        from tracker.clock import local_date, utc_now
+
+        return local_date(utc_now(), ZoneInfo(self.settings.timezone))
 
 
 pass_app = click.make_pass_decorator(App)

@@ -30,7 +30,7 @@ def send(app: App, contact: str | None, department: str | None, dry_run: bool) -
     메일은 대기열에 남고, 나중에 `tracker worker`나 `tracker send`가 다시 보냅니다.
     """
     from notifications.messages import enqueue_requests
-    from notifications.sender import utc_clock
+    from tracker.clock import utc_now as utc_clock
 
     scope = app.database.rollback_only() if dry_run else app.transaction()
     with scope as session:
@@ -55,12 +55,13 @@ def _deliver(app: App) -> None:
     from rich.progress import Progress
 
     from notifications import outbox, sender
+    from tracker.clock import utc_now
 
     with app.transaction() as session:
         pending = outbox.count(session, "pending")
     with Progress(transient=True) as progress:
         task = progress.add_task("메일 발송", total=pending or None)
-        report = sender.flush(app.database, app.settings,
+        report = sender.flush(app.database, app.settings, clock=utc_now,
                               on_progress=lambda n: progress.advance(task, n))
     click.echo(f"발송 {report.sent}통, 재시도 대기 {report.retried}통, 실패 {report.failed}통")
     if report.retried:
@@ -88,7 +89,7 @@ def remind(app: App, as_of: datetime | None) -> None:
 
 
 def _moment(app: App, as_of: datetime | None) -> datetime:
-    from notifications.sender import utc_clock
+    from tracker.clock import utc_now as utc_clock
 
     if as_of is None:
         return utc_clock()
@@ -127,11 +128,11 @@ def outbox(ctx: click.Context, status: str | None) -> None:
 def outbox_retry(app: App, row_id: int) -> None:
     """실패했거나 대기 중인 메일을 지금 다시 보냅니다."""
     from notifications import outbox as store
-    from notifications import sender
     from notifications.messages import lifetime
+    from tracker.clock import utc_now
 
     with app.transaction() as session:
-        row = store.retry_now(session, row_id, sender.utc_clock(), lifetime(app.settings))
+        row = store.retry_now(session, row_id, utc_now(), lifetime(app.settings))
     if row is None:
         raise UserError(f"메일 {row_id}번이 없거나 이미 보냈거나 보내는 중입니다.")
     _deliver(app)
@@ -155,7 +156,7 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
     끝내면 보내던 메일은 잠금 시간(outbox_lease_seconds)이 지난 뒤 다른 작업자가 보냅니다.
     """
     from notifications.scheduler import make_scheduler
-    from notifications.sender import utc_clock
+    from tracker.clock import utc_now as utc_clock
     from tracker.logs import configure_logging
 
     configure_logging(log_format=app.settings.log_format)
@@ -175,7 +176,7 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
 
 def _shifted_clock(start: datetime) -> Callable[[], datetime]:
     """A UTC clock that reads `start` now and runs at the real pace from there."""
-    from notifications.sender import utc_clock
+    from tracker.clock import utc_now as utc_clock
 
     offset = start - utc_clock()
     return lambda: utc_clock() + offset

@@ -53,7 +53,7 @@ def read_status(url: str) -> Status:
     the first query, so an unreachable server is reported, not raised)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from notifications.sender import utc_clock
+    from tracker.clock import utc_now as utc_clock
     from tracker.database import open_database
     from tracker.status import system_status, unreachable
 

@@ -122,6 +122,7 @@ def load_demo(database: Any, settings: Settings, password: str) -> None:
     from notifications import sender
     from notifications.messages import enqueue_requests
     from tracker import accounts, contacts
+    from tracker.clock import utc_now
     from tracker.importer import import_file
 
     with as_file(files("tracker").joinpath("demo_data", DEMO_SAMPLE)) as sample, \
@@ -136,8 +137,8 @@ def load_demo(database: Any, settings: Settings, password: str) -> None:
                           actor="demo")
         accounts.add_user(session, "chair", password, accounts.role("chair"), actor="demo")
     with database.transaction() as session:
-        enqueue_requests(session, settings, sender.utc_clock(), actor="demo")
-    sender.flush(database, settings)
+        enqueue_requests(session, settings, utc_now(), actor="demo")
+    sender.flush(database, settings, clock=utc_now)
 
 
 def run_web(settings: Settings, database: Any, listener: socket.socket, options: Any,
@@ -200,10 +201,11 @@ def _start_scheduler(database: Any, settings: Settings) -> Any:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from notifications import scheduler as jobs
+    from tracker.clock import utc_now
 
     background = BackgroundScheduler(timezone=ZoneInfo(settings.timezone),
                                      job_defaults=jobs.JOB_DEFAULTS)
-    jobs.make_scheduler(database, settings, background)
+    jobs.make_scheduler(database, settings, background, clock=utc_now)
     background.start()
     return background
 

@@ -8,11 +8,12 @@ everywhere. Pure functions and tables only.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.models import ItemStatus, OutboxState
+from tracker.clock import as_utc
 
 STATUS_LABELS = {
     ItemStatus.NEW: "미발송",
@@ -83,9 +84,7 @@ def moment_text(moment: datetime | None, zone: str) -> str:
     (naive values are UTC)."""
     if moment is None:
         return "-"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(zone))
+    local = as_utc(moment).astimezone(ZoneInfo(zone))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or zone}"
 
 

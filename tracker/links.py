@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Item, ReplyLink
 from tracker import audit
+from tracker.clock import as_utc as as_utc  # re-exported for notifications, until it stops using it
+from tracker.clock import utc_now
 from tracker.errors import NotFound
 
 LinkState = Literal["ok", "expired", "revoked", "unknown"]
@@ -47,13 +49,6 @@ class LinkScope:
 def hash_token(token: str) -> str:
     """The hex SHA-256 of `token`, as stored in ReplyLink.token_hash."""
     return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime (SQLite hands back naive UTC values)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def link_expiry(latest_due: date | None, now: datetime, valid_days: int = 60) -> datetime:
@@ -126,7 +121,7 @@ def revoke_link(session: Session, link_id: int, actor: str, now: datetime | None
     if link is None:
         raise NotFound(f"회신 링크 {link_id}번이 없습니다.")
     if link.revoked_at is None:
-        link.revoked_at = now or datetime.now(UTC)
+        link.revoked_at = now or utc_now()
         audit.record(session, actor, "link_revoked", meeting_id=link.meeting_id,
                      link_id=link.id, contact_id=link.contact_id)
     return link

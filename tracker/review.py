@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy import Row, bindparam, case, func, select
@@ -32,6 +32,7 @@ from db.models import (
 from notifications.outbox import list_messages
 from tracker import answers, audit, labels
 from tracker.answers import Typed
+from tracker.clock import as_utc
 from tracker.labels import STATUS_LABELS
 from tracker.queries import standing
 
@@ -402,7 +403,4 @@ def _stats(name: str, items: list[Item]) -> DepartmentStats:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes for timezone-aware columns; they are UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
+    return None if moment is None else as_utc(moment)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db.models import SWEEP_RUN, JobRun, OutboxMessage, OutboxState
-from tracker.links import as_utc
+from tracker.clock import as_utc
 
 Level = Literal["ok", "warn", "fail"]
 SWEEP_FAIL_AFTER = timedelta(minutes=15)

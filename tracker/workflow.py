@@ -11,8 +11,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Contact, Department, Item, ItemStatus, Response, utcnow
+from db.models import Contact, Department, Item, ItemStatus, Response
 from tracker import audit
+from tracker.clock import utc_now
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.queries import get_item, get_item_alone, latest_revisions
 
@@ -85,7 +86,7 @@ def submit_response(
     response = Response(
         item=item, revision=latest_revisions(session, [item.id]).get(item.id, 0) + 1,
         text=text.strip(), kind=kind, reason=reason, planned_on=planned_on,
-        submitted=not draft, author=author, created_at=now or utcnow(),
+        submitted=not draft, author=author, created_at=now or utc_now(),
     )
     session.add(response)
     if not draft:
@@ -112,7 +113,7 @@ def accept(session: Session, item_id: int, actor: str, now: datetime | None = No
     latest = next((r for r in reversed(item.responses) if r.submitted), None)
     if latest is None:
         raise Conflict(f"의견 {item_id}번에는 아직 회신이 없어 완료 처리할 수 없습니다.")
-    latest.accepted_at = now or utcnow()
+    latest.accepted_at = now or utc_now()
     item.status = ItemStatus.ACCEPTED
     audit.record(session, actor, "accepted", item_id=item.id, revision=latest.revision)
     return item

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
-from datetime import datetime
 from importlib.resources import files
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from db.models import utcnow
+from tracker.clock import Clock, utc_now
 from tracker.config import Settings
 from tracker.database import Database
 from tracker.web import chair, console, devmail, errors, health, reply, sessions
@@ -26,7 +24,7 @@ STYLESHEET = "site.css"
 SCRIPT = "reply.js"  # the reply page's character counters; every page works without it
 
 
-def create_app(settings: Settings, database: Database, clock: Callable[[], datetime] = utcnow,
+def create_app(settings: Settings, database: Database, clock: Clock = utc_now,
                options: WebOptions | None = None) -> FastAPI:
     """The web app for `settings` and `database`; `clock` gives the current UTC time."""
     options = options or WebOptions()
@@ -46,7 +44,7 @@ def create_app(settings: Settings, database: Database, clock: Callable[[], datet
     return app
 
 
-def _context(settings: Settings, database: Database, clock: Callable[[], datetime],
+def _context(settings: Settings, database: Database, clock: Clock,
              options: WebOptions) -> WebContext:
     if not options.secret_key:
         log.warning("secret key not set: sessions and forms last until this process ends")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from jinja2 import Environment
 
+from tracker.clock import Clock
 from tracker.config import Settings
 from tracker.database import Database
 from tracker.web.security import FailureLimiter
@@ -34,7 +34,7 @@ class WebContext:
 
     settings: Settings
     database: Database
-    clock: Callable[[], datetime]
+    clock: Clock
     options: WebOptions
     secret: bytes
     env: Environment
