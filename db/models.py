@@ -141,7 +141,7 @@ class Meeting(Base):
     time_text: Mapped[str | None] = mapped_column(Text)  # "10:00 ~ 11:30"
     place: Mapped[str | None] = mapped_column(Text)
     plan_year: Mapped[int | None] = mapped_column(Integer)  # the plan year it evaluates
-    next_meeting_at: Mapped[datetime | None] = mapped_column(DateTime)  # local time
+    next_meeting_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     next_meeting_place: Mapped[str | None] = mapped_column(Text)
     source_name: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ def test_meeting_facts(imported: Database) -> None:
         assert session.get(Committee, meeting.committee_id).name == "일자리분과"  # type: ignore[union-attr]
         assert meeting.sequence == 1
         assert meeting.plan_year == 2021
-        assert meeting.next_meeting_at == datetime(2022, 2, 23, 15, 0)
+        assert meeting.next_meeting_at == datetime(2022, 2, 23, 6, 0, tzinfo=UTC)  # 15:00 KST
         assert meeting.next_meeting_place == "수원시홍재복지타운 4층"
 
 

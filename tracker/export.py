@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Item, ItemStatus, Meeting, Program, Response
 from templates import environment
+from tracker.clock import MINUTES_ZONE
 from tracker.errors import Invalid, NotFound
 from tracker.labels import STATUS_LABELS
 from tracker.minutes import WEEKDAYS
@@ -93,7 +94,7 @@ def _facts(meeting: Meeting) -> list[tuple[str, str]]:
     if meeting.place:
         facts.append(("장 소", meeting.place))
     if meeting.next_meeting_at:
-        nxt = meeting.next_meeting_at
+        nxt = meeting.next_meeting_at.astimezone(MINUTES_ZONE)  # as the minutes wrote it
         facts.append(("차기회의 일시", f"{nxt.year}. {nxt.month}. {nxt.day}. {nxt:%H:%M}"))
     if meeting.next_meeting_place:
         facts.append(("차기회의 장소", meeting.next_meeting_place))

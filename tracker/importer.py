@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,9 +33,9 @@ from db.models import (
     Response,
     Strategy,
     Team,
-    utcnow,
 )
 from tracker import audit, duedates, opinions, readers
+from tracker.clock import MINUTES_ZONE, from_local, local_date, utc_now
 from tracker.departments import name_key
 from tracker.document import Document, Notice
 from tracker.minutes import Minutes, RowNote, TableEntry, parse_document
@@ -339,7 +339,8 @@ def _meeting(store: _Store, minutes: Minutes) -> Meeting:
         Meeting, "meeting", {"committee_id": committee.id, "held_on": minutes.held_on},
         sequence=minutes.sequence, title=minutes.title, time_text=minutes.time_text,
         place=minutes.place, plan_year=minutes.plan_year,
-        next_meeting_at=minutes.next_meeting_at, next_meeting_place=minutes.next_meeting_place,
+        next_meeting_at=_stored_moment(minutes.next_meeting_at),
+        next_meeting_place=minutes.next_meeting_place,
         source_name=minutes.source,
     )
     for entry in minutes.members:
@@ -409,7 +410,8 @@ def _items(
     strategy: Strategy | None,
 ) -> list[tuple[Item, PlannedItem]]:
     """Create the entry's new items (not yet flushed); returns them with their plan."""
-    next_meeting = meeting.next_meeting_at.date() if meeting.next_meeting_at else None
+    next_meeting = (local_date(meeting.next_meeting_at, MINUTES_ZONE)
+                    if meeting.next_meeting_at else None)
     created = []
     for position, plan in enumerate(planned, 1):
         key = {"meeting_id": meeting.id, "key": plan.key}
@@ -459,7 +461,7 @@ def _existing_reply(store: _Store, item: Item, plan: PlannedItem) -> None:
     if plan.reply_kind == "반영곤란":
         response.reason = text
     if plan.status == "accepted":
-        response.accepted_at = utcnow()
+        response.accepted_at = utc_now()
         item.status = ItemStatus.ACCEPTED
     else:
         item.status = ItemStatus.ANSWERED
@@ -467,3 +469,8 @@ def _existing_reply(store: _Store, item: Item, plan: PlannedItem) -> None:
     store.report.created["response"] += 1
     audit.record(store.session, ACTOR, "response_imported", item_id=item.id, text=text,
                  kind=plan.reply_kind, status=item.status.value)
+
+
+def _stored_moment(written: datetime | None) -> datetime | None:
+    # The minutes write Korean wall-clock time; the database keeps every moment as UTC.
+    return None if written is None else from_local(written, MINUTES_ZONE)
