@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -74,3 +75,40 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session in one transaction: committed when the block ends, rolled back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+@dataclass
+class Database:
+    """An engine and its session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def embedded(self) -> bool:
+        """Whether the database is a SQLite file in this process (reads take microseconds and
+        never wait on the network)."""
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed at the end of the block, rolled back on error."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reading: never blocks behind a writer on SQLite, always rolled back."""
+        with self.sessions() as session:
+            session.connection(execution_options={READ_ONLY: True})
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def rollback_only(self) -> Iterator[Session]:
+        """A session whose work is always rolled back (dry runs)."""
+        with self.sessions() as session, session.begin() as transaction:
+            yield session
+            transaction.rollback()

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import aiosmtplib
 
@@ -32,6 +32,28 @@ ALL = "*"  # the key of a failure that concerns every recipient (connection, DAT
 # RFC 6531's refusal (553 5.6.7) of a non-ASCII address without SMTPUTF8, for the secretariat.
 NEEDS_SMTPUTF8 = ("553 5.6.7 메일 서버가 SMTPUTF8을 지원하지 않아 한글(비ASCII) 주소로 보낼 수 "
                   "없습니다 (non-ASCII address; the server does not offer SMTPUTF8)")
+
+
+class SmtpSettings(Protocol):
+    """The settings the mailer reads (tracker.config.Settings has them); notifications
+    names what it needs instead of importing the tracker's configuration."""
+
+    @property
+    def smtp_host(self) -> str: ...
+    @property
+    def smtp_port(self) -> int: ...
+    @property
+    def smtp_user(self) -> str: ...
+    @property
+    def smtp_password(self) -> str: ...
+    @property
+    def smtp_starttls(self) -> bool: ...
+    @property
+    def smtp_tls(self) -> bool: ...
+    @property
+    def smtp_timeout_seconds(self) -> int: ...
+    @property
+    def smtp_connections(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +70,7 @@ class SmtpConfig:
     connections: int = 4
 
     @classmethod
-    def from_settings(cls, settings: Any) -> SmtpConfig:
+    def from_settings(cls, settings: SmtpSettings) -> SmtpConfig:
         """The SMTP part of tracker.config.Settings."""
         return cls(host=settings.smtp_host, port=settings.smtp_port, user=settings.smtp_user,
                    password=settings.smtp_password, starttls=settings.smtp_starttls,

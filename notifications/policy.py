@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -43,6 +43,23 @@ def next_business_day(day: date) -> date:
     return day
 
 
+class PolicySettings(Protocol):
+    """The settings the reminder policy reads (tracker.config.Settings has them)."""
+
+    @property
+    def zone(self) -> ZoneInfo: ...
+    @property
+    def work_start_hour(self) -> int: ...
+    @property
+    def work_end_hour(self) -> int: ...
+    @property
+    def reminder_days(self) -> tuple[int, ...]: ...
+    @property
+    def overdue_interval_days(self) -> int: ...
+    @property
+    def overdue_notices_max(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class ReminderPolicy:
     """When reminders go out (see the module docstring)."""
@@ -55,13 +72,11 @@ class ReminderPolicy:
     overdue_max: int = 4
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ReminderPolicy:
+    def from_settings(cls, settings: PolicySettings) -> ReminderPolicy:
         """The policy configured by tracker.config.Settings."""
-        days = tuple(sorted({int(d) for d in str(settings.reminder_days_before).split(",")
-                             if d.strip()}, reverse=True))
         end = time(23, 59, 59) if settings.work_end_hour >= 24 else time(settings.work_end_hour)
-        return cls(zone=ZoneInfo(settings.timezone), start=time(settings.work_start_hour),
-                   end=end, days_before=days, overdue_interval=settings.overdue_interval_days,
+        return cls(zone=settings.zone, start=time(settings.work_start_hour),
+                   end=end, days_before=settings.reminder_days, overdue_interval=settings.overdue_interval_days,
                    overdue_max=settings.overdue_notices_max)
 
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.base import BaseScheduler
@@ -25,23 +24,33 @@ from sqlalchemy.orm import Session
 
 from db.models import SWEEP_RUN, JobRun
 from notifications import digest, reminders, sender
-from notifications.policy import ReminderPolicy, is_working_time
+from notifications.policy import PolicySettings, ReminderPolicy, is_working_time
+from notifications.sender import Clock, SenderSettings
 
 if TYPE_CHECKING:
-    from tracker.clock import Clock
+    from db.engine import Database
 
 log = logging.getLogger(__name__)
 
 SWEEP_MINUTES = 5
 FLUSH_SECONDS = 30
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+
+
+class JobSettings(SenderSettings, PolicySettings, Protocol):
+    """The settings the jobs read or pass on (tracker.config.Settings has them)."""
+
+    @property
+    def timezone(self) -> str: ...
+
+
 JOB_IDS = ("reminder-sweep", "outbox-flush", "weekly-digest")
 
 
-def add_jobs(scheduler: BaseScheduler, database: Any, settings: Any,
+def add_jobs(scheduler: BaseScheduler, database: Database, settings: JobSettings,
              clock: Clock) -> None:
     """Add (or replace) the three jobs on `scheduler`, started or not."""
-    zone = ZoneInfo(settings.timezone)
+    zone = settings.zone
     for job in scheduler.get_jobs():
         # replace_existing only acts once the scheduler runs; jobs added before are pending.
         if job.id in JOB_IDS:
@@ -55,11 +64,11 @@ def add_jobs(scheduler: BaseScheduler, database: Any, settings: Any,
                       replace_existing=True, **JOB_DEFAULTS)
 
 
-def make_scheduler(database: Any, settings: Any, scheduler: BaseScheduler | None = None,
+def make_scheduler(database: Database, settings: JobSettings, scheduler: BaseScheduler | None = None,
                    *, clock: Clock) -> BaseScheduler:
     """A scheduler (blocking unless one is given) with the jobs added, not started; each
     sweep it completes is stamped for the health check."""
-    scheduler = scheduler or BlockingScheduler(timezone=ZoneInfo(settings.timezone),
+    scheduler = scheduler or BlockingScheduler(timezone=settings.zone,
                                                job_defaults=JOB_DEFAULTS)
     add_jobs(scheduler, database, settings, clock)
     scheduler.add_listener(lambda event: on_executed(event, database, clock),
@@ -67,14 +76,14 @@ def make_scheduler(database: Any, settings: Any, scheduler: BaseScheduler | None
     return scheduler
 
 
-def on_executed(event: JobExecutionEvent, database: Any, clock: Clock) -> None:
+def on_executed(event: JobExecutionEvent, database: Database, clock: Clock) -> None:
     """The scheduler's listener: stamp the time of a completed reminder sweep."""
     if event.job_id == "reminder-sweep":
         with database.transaction() as session:
             stamp_sweep(session, clock())
 
 
-def run_sweep(database: Any, settings: Any, clock: Clock) -> None:
+def run_sweep(database: Database, settings: JobSettings, clock: Clock) -> None:
     """One reminder sweep, logged; in working time it also sends a digest missed while the
     workers were down (the cron job only fires at Monday 09:00)."""
     now = clock()
@@ -98,14 +107,14 @@ def stamp_sweep(session: Session, now: datetime) -> None:
                                                     set_={"started_at": now}))
 
 
-def run_flush(database: Any, settings: Any, clock: Clock) -> None:
+def run_flush(database: Database, settings: JobSettings, clock: Clock) -> None:
     """Send what is due in the outbox, logged."""
     report = sender.flush(database, settings, clock=clock)
     if report.attempted:
         log.info("flush: %s", report)
 
 
-def run_digest(database: Any, settings: Any, clock: Clock) -> None:
+def run_digest(database: Database, settings: JobSettings, clock: Clock) -> None:
     """This week's digest, unless another worker already sent it."""
     with database.transaction() as session:
         done = digest.run_digest(session, settings, clock())

@@ -16,21 +16,31 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
 from db.models import OutboxState
 from notifications import outbox
-from notifications.mailer import ALL, Mailer, Outcome, SmtpConfig
+from notifications.mailer import ALL, Mailer, Outcome, SmtpConfig, SmtpSettings
 from notifications.messages import failure_notifier
 
 if TYPE_CHECKING:
-    from tracker.clock import Clock
+    from db.engine import Database
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
+Clock = Callable[[], datetime]  # tracker.clock.utc_now, or a test's fixed time
+
+
+class SenderSettings(SmtpSettings, Protocol):
+    """The settings the sender reads (tracker.config.Settings has them)."""
+
+    @property
+    def mail_from(self) -> str: ...
+    @property
+    def outbox_lease_seconds(self) -> int: ...
 
 
 def default_worker_id() -> str:
@@ -53,7 +63,7 @@ class FlushReport:
         return self.sent + self.retried + self.failed
 
 
-def flush(database: Any, settings: Any, *, worker_id: str | None = None,
+def flush(database: Database, settings: SenderSettings, *, worker_id: str | None = None,
           clock: Clock, batch: int = 100, on_progress: Progress | None = None,
           ) -> FlushReport:
     """Send every outbox row that is due now, in batches, until none is left; returns counts."""
@@ -61,7 +71,7 @@ def flush(database: Any, settings: Any, *, worker_id: str | None = None,
                                    batch=batch, on_progress=on_progress))
 
 
-async def flush_async(database: Any, settings: Any, *, worker_id: str | None = None,
+async def flush_async(database: Database, settings: SenderSettings, *, worker_id: str | None = None,
                       clock: Clock, batch: int = 100,
                       on_progress: Progress | None = None) -> FlushReport:
     """flush() for callers that already run an event loop."""
@@ -91,7 +101,7 @@ async def _send_one(mailer: Mailer, sender: str, row: outbox.Claimed) -> Outcome
     return await mailer.send(sender, row.recipients, row.message)
 
 
-def record_batch(session: Session, settings: Any,
+def record_batch(session: Session, settings: SenderSettings,
                  results: list[tuple[outbox.Claimed, Outcome]], worker: str, now: datetime,
                  report: FlushReport) -> None:
     """Store a batch's outcomes: rows every recipient accepted are marked SENT with one
@@ -106,10 +116,11 @@ def record_batch(session: Session, settings: Any,
             record(session, settings, row, outcome, worker, now, report)
 
 
-def record(session: Session, settings: Any, row: outbox.Claimed, outcome: Outcome,
+def record(session: Session, settings: SenderSettings, row: outbox.Claimed, outcome: Outcome,
            worker: str, now: datetime, report: FlushReport) -> None:
     """Store one attempt's outcome: recipients done, then SENT, a retry, or FAILED."""
-    notify = failure_notifier(settings)
+    # messages (being split, issue 11) still takes the whole tracker Settings.
+    notify = failure_notifier(settings)  # type: ignore[arg-type]
     done = outcome.accepted + [a for a in outcome.permanent if a != ALL]
     outbox.mark_done_recipients(session, row.id, worker, done)
     if outcome.permanent and outcome.temporary:

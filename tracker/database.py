@@ -1,55 +1,14 @@
-"""Opening the configured database for the CLI, the web app and the scheduler."""
+"""Opening the configured database for the CLI, the web app and the scheduler (the
+`Database` itself, an engine and its sessions, lives in db.engine)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-
-from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from db import engine as db_engine
 from db import migrate
+from db.engine import Database as Database  # where the CLI, web app and tests have found it
 from tracker.errors import Unavailable
-
-
-@dataclass
-class Database:
-    """An engine and its session factory."""
-
-    engine: Engine
-    sessions: sessionmaker[Session]
-
-    @property
-    def embedded(self) -> bool:
-        """Whether the database is a SQLite file in this process (reads take microseconds and
-        never wait on the network)."""
-        return self.engine.dialect.name == "sqlite"
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed at the end of the block, rolled back on error."""
-        with db_engine.transaction(self.sessions) as session:
-            yield session
-
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A session for reading: never blocks behind a writer on SQLite, always rolled back."""
-        with self.sessions() as session:
-            session.connection(execution_options={db_engine.READ_ONLY: True})
-            try:
-                yield session
-            finally:
-                session.rollback()
-
-    @contextmanager
-    def rollback_only(self) -> Iterator[Session]:
-        """A session whose work is always rolled back (dry runs)."""
-        with self.sessions() as session, session.begin() as transaction:
-            yield session
-            transaction.rollback()
 
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:
