@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.errors import Invalid
 
@@ -46,6 +47,17 @@ class Settings:
     smtp_connections: int = 4
     smtp_timeout_seconds: int = 30
     log_format: str = "text"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone (load_settings checked that it exists)."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def reminder_days(self) -> tuple[int, ...]:
+        """reminder_days_before as days, largest first ("7,1" → (7, 1); "" → none)."""
+        return tuple(sorted({int(d) for d in self.reminder_days_before.split(",") if d.strip()},
+                            reverse=True))
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict, safe to print: the SMTP password is masked."""
@@ -94,7 +106,7 @@ def load_settings(environ: dict[str, str] | None = None, cwd: Path | None = None
         env_value = environ.get(f"TRACKER_{f.name.upper()}")
         if env_value is not None:
             values[f.name] = env_value
-    return Settings(**{name: _coerce(name, value) for name, value in values.items()})
+    return _checked(Settings(**{name: _coerce(name, value) for name, value in values.items()}))
 
 
 def _config_path(environ: dict[str, str], cwd: Path) -> Path | None:
@@ -126,6 +138,40 @@ def _read_toml(path: Path | None) -> dict[str, Any]:
 
 
 CHOICES: dict[str, tuple[str, ...]] = {"log_format": ("text", "json")}
+# The smallest and largest value of each bounded number (None: no upper bound).
+RANGES: dict[str, tuple[int, int | None]] = {
+    "default_due_days": (1, None), "smtp_port": (1, 65535), "reply_link_days": (1, None),
+    "work_start_hour": (0, 23), "work_end_hour": (1, 24), "overdue_interval_days": (1, None),
+    "overdue_notices_max": (0, None), "outbox_lifetime_days": (1, None),
+    "outbox_lease_seconds": (1, None), "smtp_connections": (1, None),
+    "smtp_timeout_seconds": (1, None),
+}
+
+
+def _checked(settings: Settings) -> Settings:
+    # Every value is checked here, once, so no later use can fail on a bad setting.
+    for name, (low, high) in RANGES.items():
+        value = getattr(settings, name)
+        if value < low or (high is not None and value > high):
+            bound = f"{low} 이상" if high is None else f"{low}~{high}"
+            raise Invalid(f"설정 {name}은(는) {bound}이어야 합니다: {value!r}")
+    if settings.work_start_hour >= settings.work_end_hour:
+        raise Invalid("설정 work_start_hour는 work_end_hour보다 빨라야 합니다: "
+                      f"{settings.work_start_hour} ≥ {settings.work_end_hour}")
+    try:
+        settings.zone  # noqa: B018 - looking the zone up is the check
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"설정 timezone은(는) Asia/Seoul 같은 시간대 이름이어야 합니다: "
+                      f"{settings.timezone!r}") from None
+    try:
+        settings.reminder_days  # noqa: B018 - parsing is the check
+    except ValueError:
+        raise Invalid("설정 reminder_days_before는 7,1처럼 쉼표로 구분한 일수여야 합니다: "
+                      f"{settings.reminder_days_before!r}") from None
+    if any(day < 0 for day in settings.reminder_days):
+        raise Invalid("설정 reminder_days_before의 일수는 0 이상이어야 합니다: "
+                      f"{settings.reminder_days_before!r}")
+    return settings
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from jinja2 import Environment
 
-from tracker.clock import Clock
+from tracker.clock import Clock, local_date
 from tracker.config import Settings
 from tracker.database import Database
 from tracker.web.security import FailureLimiter
@@ -47,7 +46,7 @@ class WebContext:
 
     def today(self) -> date:
         """Today in the configured time zone."""
-        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
+        return local_date(self.clock(), self.settings.zone)
 
     @property
     def secure_cookies(self) -> bool:
