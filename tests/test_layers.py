@@ -29,8 +29,7 @@ def test_tracker_notifications_db_contracts_are_kept() -> None:
 
 
 def test_no_service_imports_a_front_end() -> None:
-    graph = grimp.build_graph("tracker", "notifications", "db",
-                              exclude_type_checking_imports=True, cache_dir=None)
+    graph = grimp.build_graph("tracker", "notifications", "db", cache_dir=None)
     upward = sorted(
         f"{module} -> {imported}"
         for module in graph.modules if not is_front_end(module)
