@@ -20,14 +20,14 @@ OPINION = st.tuples(WORDS, st.booleans()).map(
 
 
 @st.composite
-def tables(draw: st.DrawFn) -> list[tuple[str, Any]]:
+def tables(draw: st.DrawFn, blank: bool = True) -> list[tuple[str, Any]]:
     """A monitoring table's body as (kind, value) rows: items, strategies, totals, notes,
-    blank rows, and lines continuing the item above."""
+    blank rows (unless `blank` is False), and lines continuing the item above."""
     rows: list[tuple[str, Any]] = []
     number = 0
+    kinds = ["item", "item", "item", "strategy", "total", "note", "continued"]
     for _ in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["item", "item", "item", "strategy", "total", "note",
-                                     "blank", "continued"]))
+        kind = draw(st.sampled_from(kinds + (["blank"] if blank else [])))
         if kind == "continued" and (not rows or rows[-1][0] != "item"):
             kind = "item"
         if kind == "item":

@@ -173,7 +173,7 @@ def test_cp949_text_is_read(db: Database, sample: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda t: t.replace("세부사업명", "내용").replace("실무분과 모니터링 의견", "메모"), "모니터링 표.*찾지 못했습니다. 찾은 표: 표 1"),
+        (lambda t: t.replace("세부사업명", "내용").replace("실무분과 모니터링 의견", "메모"), r"모니터링 표.*찾지 못했습니다. 찾은 표 \d+개 중 가까운 것: 표 \d+ \("),
         (lambda t: t.replace("8\t1-9\t", "8\t1-8\t"), "사업번호 1-8"),
         (lambda t: t.replace("2022년 1월 15일(금)", "2022년 2월 30일(금)"), "없는 날짜"),
     ],

@@ -120,7 +120,7 @@ def test_other_header_words_are_aliases() -> None:
 
 def test_no_table_of_a_known_kind_names_the_tables_and_scores() -> None:
     doc = document("2022년 1차 일자리분과 회의록", [["번호", "이름", "전화"], ["1", "김", "010"]])
-    with pytest.raises(UserError, match=r"찾지 못했습니다. 찾은 표: 표 1 \(2×3, .*점, 없는 열: "):
+    with pytest.raises(UserError, match=r"찾지 못했습니다. 찾은 표 1개 중 가까운 것: 표 1 \(2×3, .*점, 없는 열: "):
         preview(doc)
 
 
@@ -335,3 +335,10 @@ def test_a_status_words_column_named_progress() -> None:
                    [["연번", "건의사항", "처리결과", "추진상황"], ["1", "가로등 보수", "보수 완료", "완료"]])
     plan = preview(doc, ImportOptions(committee="도시위원회", department="도로과"))
     assert [(i.status, i.item_kind) for i in plan.items] == [("accepted", "건의사항")]
+
+
+@pytest.mark.parametrize(("word", "status"), [("완료\n(2022.12.)", "accepted"),
+                                              ("추진중(2023년 완료 예정)", "answered")])
+def test_a_note_in_brackets_beside_a_status_word(word: str, status: str) -> None:
+    state = state_of(word)
+    assert state is not None and state.status == status

@@ -116,7 +116,8 @@ class Profile:
 _REPLY = Field(
     "reply", "사업부서 의견(후속조치)",
     aliases=("후속조치", "조치결과", "조치계획", "처리결과", "조치사항", "처리내용", "조치내용",
-             "추진실적", "추진실적및처리결과", "처리결과및향후계획", "사업부서의견"),
+             "추진실적", "추진실적및처리결과", "처리결과및향후계획", "사업부서의견", "부서의견",
+             "답변", "회신", "회신내용", "부서답변"),
     contains=("후속조치", "사업부서의견", "처리결과", "조치결과", "조치계획", "추진실적"),
 )
 _STATUS = Field("status", "비고", aliases=("비고", "상태", "처리상황", "진행상황", "추진상황", "추진여부",
@@ -138,8 +139,10 @@ MONITORING = Profile(
         Field("team", "담당팀", aliases=("팀", "담당팀명")),
         Field("contact", "담당자", aliases=("담당", "담당자명")),
         Field("opinion", "실무분과 모니터링 의견",
-              aliases=("모니터링의견", "분과의견", "검토의견", "실무분과의견", "위원의견"),
-              contains=("모니터링의견", "분과의견", "검토의견"), required=True),
+              aliases=("모니터링의견", "분과의견", "검토의견", "실무분과의견", "위원의견", "의견",
+                       "모니터링결과", "평가의견", "협의체의견"),
+              contains=("모니터링의견", "분과의견", "검토의견", "모니터링결과", "위원의견"),
+              required=True),
         _REPLY,
     ),
 )
@@ -235,7 +238,13 @@ def clean_number(text: str) -> str:
     return text.strip()
 
 
+_BRACKETED = re.compile(r"[(\[（［].*?[)\]）］]")
+
+
 def state_of(word: str) -> State | None:
-    """The state a status word names ("완료", "추진 중", "추진⏎불가"), or None when it names none."""
-    return STATE_WORDS.get(squash(word).strip("()[]·.,"))
+    """The state a status word names ("완료", "추진 중", "추진⏎불가", "완료(2022.12.)"),
+    or None when it names none. A note in brackets beside the word is ignored."""
+    key = squash(word)
+    return STATE_WORDS.get(key.strip("()[]·.,")) or STATE_WORDS.get(
+        _BRACKETED.sub("", key).strip("·.,"))
 

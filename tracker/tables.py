@@ -233,15 +233,13 @@ def _not_found(document: Document, matches: list[list[HeaderMatch]]) -> str:
     kinds = ", ".join(p.title for p in PROFILES)
     if not matches:
         return f"{document.source}: 가져올 표({kinds})를 찾지 못했습니다. 문서에 표가 없습니다."
-    parts = []
-    for number, row in enumerate(matches[:8], 1):
-        best = max(row, key=lambda m: m.score)
-        table = best.table
-        parts.append(f"표 {number} ({table.n_rows}×{table.n_cols}, {best.profile.title}에 가장 가까움: "
-                     f"{best.score}점, 없는 열: {', '.join(best.missing)})")
-    more = f" 외 {len(matches) - 8}개" if len(matches) > 8 else ""
-    return (f"{document.source}: 가져올 표({kinds})를 찾지 못했습니다. 찾은 표: "
-            + "; ".join(parts) + more)
+    best = [(number, max(row, key=lambda m: m.score)) for number, row in enumerate(matches, 1)]
+    best.sort(key=lambda pair: -pair[1].score)  # the closest tables first
+    parts = [f"표 {number} ({m.table.n_rows}×{m.table.n_cols}, {m.profile.title}에 가장 가까움: "
+             f"{m.score}점, 없는 열: {', '.join(m.missing)})" for number, m in best[:4]]
+    more = f" 외 {len(best) - 4}개" if len(best) > 4 else ""
+    return (f"{document.source}: 가져올 표({kinds})를 찾지 못했습니다. 찾은 표 {len(best)}개 중 "
+            "가까운 것: " + "; ".join(parts) + more)
 
 
 # --- reading the rows --------------------------------------------------------------------
