@@ -9,7 +9,6 @@ Never a traceback, never click's English. The help screens get Korean headings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -77,9 +76,9 @@ def translate(exc: click.ClickException) -> click.ClickException:
             return KoreanError(f"{exc.option_name} 옵션에 값을 주세요{_help(ctx)}")
         return Unreadable(f"{exc.option_name} 옵션을 이렇게 쓸 수 없습니다{_help(ctx)}")
     if isinstance(exc, click.UsageError):
-        extra = re.search(r"unexpected extra arguments? \((.*)\)", exc.message)
-        if extra:
-            return Unreadable(f"필요 없는 인자가 있습니다: {extra.group(1)}{_help(ctx)}")
+        if "unexpected extra argument" in exc.message:  # "Got unexpected extra argument (b c)"
+            extra = exc.message.partition("(")[2].rpartition(")")[0]
+            return Unreadable(f"필요 없는 인자가 있습니다: {extra}{_help(ctx)}")
         return Unreadable(f"명령을 이렇게 쓸 수 없습니다{_help(ctx)}")
     if isinstance(exc, click.FileError):
         return KoreanError(f"파일을 열 수 없습니다: {exc.ui_filename}")
@@ -105,7 +104,7 @@ def _missing(exc: click.MissingParameter) -> str:
 def _reason(exc: click.BadParameter) -> str:
     # Our parameter types (tracker/cli_params.py) say it in Korean already; for any of
     # click's own that slipped through, say what kind of value is wanted, not click's English.
-    if re.search(r"[가-힣]", exc.message):
+    if any("가" <= char <= "힣" for char in exc.message):
         return exc.message
     kind = exc.param.type if exc.param is not None else None
     if isinstance(kind, click.Choice):
@@ -135,8 +134,9 @@ def _help(ctx: click.Context | None) -> str:
 HEADINGS = {"Options": "옵션", "Commands": "명령", "Arguments": "인자"}
 PHRASES = {"Show this message and exit.": "이 도움말을 보여 줍니다.",
            "Show the version and exit.": "버전을 보여 줍니다."}
-_EXTRAS = re.compile(r"\[(default: [^\]]*|required|env var: [^\]]*)(; [^\]]*)?\]$")
-_EXTRA_WORDS = {"default:": "기본:", "required": "필수", "env var:": "환경 변수:"}
+# click's marks after an option's help, "[default: table; required]"; no regular expression
+# here: compiling one costs more start-up than the few string tests below.
+_EXTRA_WORDS = {"default: ": "기본: ", "required": "필수", "env var: ": "환경 변수: "}
 
 
 class KoreanFormatter(click.HelpFormatter):
@@ -161,14 +161,13 @@ class KoreanFormatter(click.HelpFormatter):
 
 def _korean_help(text: str) -> str:
     text = PHRASES.get(text, text)
-
-    def extras(match: re.Match[str]) -> str:
-        inside = match.group(0)
-        for english, korean in _EXTRA_WORDS.items():
-            inside = inside.replace(english, korean)
-        return inside
-
-    return _EXTRAS.sub(extras, text)
+    start = text.rfind("[")
+    if start < 0 or not text.endswith("]"):
+        return text
+    marks = text[start:]
+    for english, korean in _EXTRA_WORDS.items():
+        marks = marks.replace(english, korean)
+    return text[:start] + marks
 
 
 class KoreanContext(click.Context):

@@ -8,6 +8,8 @@ Prints each figure beside its baseline measured in the same run.
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,21 +35,29 @@ def tracker_executable() -> str:
     return found
 
 
-def alternating_medians(commands: dict[str, list[str]], pairs: int = PAIRS) -> dict[str, float]:
-    """The median wall-clock seconds of each command, run in turn `pairs` times.
+def alternating_medians(commands: dict[str, list[str]],
+                        pairs: int = PAIRS) -> dict[str, tuple[float, float]]:
+    """Each command's median wall-clock seconds and median CPU seconds (user + system of the
+    child), the commands run in turn `pairs` times.
 
     Alternating (A, B, A, B, ...) rather than A x n then B x n spreads a load change on a
-    shared machine over every command alike, so the ratios stay fair.
+    shared machine over every command alike, so the ratios stay fair. CPU time is reported
+    too because it moves much less than wall-clock time when other jobs share the cores.
     """
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for args in commands.values():  # one warm-up each: page cache, .pyc files
         subprocess.run(args, check=True, capture_output=True)
     for _ in range(pairs):
         for name, args in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(args, check=True, capture_output=True)
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+            wall[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name]))
+            for name in commands}
 
 
 # Runs `tracker ARGS` from the checkout given as the first argument, with this interpreter:
@@ -60,6 +70,29 @@ HERE = Path(__file__).resolve().parent.parent.parent
 def from_checkout(root: Path, *args: str) -> list[str]:
     """The command running `tracker ARGS` from the source checkout `root`."""
     return [sys.executable, "-c", FROM_CHECKOUT, str(root), *args]
+
+
+# The same without site's .pth files (-S, then `import site` without running it): the
+# editable install's .pth hook (which imports pathlib, importlib.util and more into every
+# start of this interpreter, `python -c pass` included) stays out, as in a regular install;
+# the checkout and site-packages are put on the path by hand.
+WITHOUT_SITE = ("import site, sys; sys.path[:0] = [sys.argv.pop(1), sys.argv.pop(1)]; "
+                "sys.argv[0] = 'tracker'; from tracker.cli import main; main()")
+
+
+def editable_install() -> bool:
+    """Whether this environment holds tracker as an editable install (a .pth import hook)."""
+    import sysconfig
+
+    return any(Path(sysconfig.get_paths()["purelib"]).glob("__editable__*tracker*.pth"))
+
+
+def without_site(root: Path, *args: str) -> list[str]:
+    """`tracker ARGS` from `root` with `python -S` (see WITHOUT_SITE)."""
+    import sysconfig
+
+    return [sys.executable, "-S", "-c", WITHOUT_SITE, str(root),
+            sysconfig.get_paths()["purelib"], *args]
 
 
 def startup(before: Path | None) -> None:
@@ -75,14 +108,33 @@ def startup(before: Path | None) -> None:
         commands["now: --help"] = from_checkout(HERE, "--help")
         commands["before: --help"] = from_checkout(before, "--help")
         commands["before: items --help"] = from_checkout(before, "items", "--help")
+    editable = editable_install()
+    if editable:  # also the figures a regular install would see
+        commands["bare -S"] = [sys.executable, "-S", "-c", "import site"]
+        commands["now -S: --help"] = without_site(HERE, "--help")
+        commands["now -S: items --help"] = without_site(HERE, "items", "--help")
+        if before is not None:
+            commands["before -S: --help"] = without_site(before, "--help")
+    load = os.getloadavg()[0]
     medians = alternating_medians(commands)
-    bare = medians.pop("bare")
+    bare, bare_cpu = medians.pop("bare")
+    bare_s, bare_s_cpu = medians.pop("bare -S", (1.0, 1.0))
+    if editable:
+        print("this is an editable install: its .pth hook runs in every start of the "
+              "interpreter, `-c pass` included; the -S rows leave it out")
+    print(f"load average (1 min) before: {load:.1f}")
     print(f"startup ({PAIRS} alternating rounds, medians; baseline {sys.executable} -c pass "
-          f"{bare * 1000:.0f} ms)")
+          f"{bare * 1000:.0f} ms wall, {bare_cpu * 1000:.0f} ms CPU)")
     labels = {"help": "tracker --help", "items": "tracker items --help"}
-    for name, seconds in medians.items():
-        print(f"  {labels.get(name, name)}: {seconds * 1000:.0f} ms, "
-              f"ratio {seconds / bare:.1f}x (goal <= 4x)")
+    for name, (seconds, cpu) in medians.items():
+        if name == "now -S: --help":
+            print(f"python -S -c 'import site' {bare_s * 1000:.0f} ms wall, {bare_s_cpu * 1000:.0f} ms CPU; "
+                  "beside it, without site:")
+        wall_base, cpu_base = (bare_s, bare_s_cpu) if "-S" in name else (bare, bare_cpu)
+        print(f"  {labels.get(name, name)}: {seconds * 1000:.0f} ms wall, ratio "
+              f"{seconds / wall_base:.1f}x (goal <= 4x); {cpu * 1000:.0f} ms CPU, ratio "
+              f"{cpu / cpu_base:.1f}x")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 def import_times(root: Path, top: int = 12) -> None:
