@@ -161,7 +161,7 @@ def test_one_cell_rows_never_end_the_table() -> None:
     assert [i.key for i in plan.items] == ["1-1#1", "2-1#1", "2-2#1"]
     assert plan.minutes.strategies[0].name == "건강한 도시"
     assert plan.items[1].text == "나 요망 이어지는 문장임."
-    assert [r.kind for r in plan.rows] == ["continued"]
+    assert [r.kind for r in plan.rows] == ["group", "continued"]
 
 
 # --- audit follow-up tables ------------------------------------------------------------------
@@ -342,3 +342,10 @@ def test_a_status_words_column_named_progress() -> None:
 def test_a_note_in_brackets_beside_a_status_word(word: str, status: str) -> None:
     state = state_of(word)
     assert state is not None and state.status == status
+
+
+def test_an_item_row_without_an_opinion_is_listed_not_lost() -> None:
+    plan = preview(monitoring(["1", "1-1", "돌봄", "복지과", "김", "- 가 요망", ""],
+                              ["2", "1-2", "상담", "복지과", "김", "", ""]))
+    assert [i.key for i in plan.items] == ["1-1#1"]
+    assert [(r.where, r.kind) for r in plan.rows] == [("표 1, 3행", "empty")]

@@ -8,7 +8,8 @@ import json
 from tracker.importer import KIND_LABELS, ImportReport, Preview
 
 STATUS = {"new": "새 의견", "answered": "답변 있음", "accepted": "완료"}
-ROW_KINDS = {"group": "묶음 행", "total": "합계 행", "header": "머리글 반복", "continued": "이어진 행"}
+ROW_KINDS = {"group": "묶음 행", "total": "합계 행", "header": "머리글 반복", "continued": "이어진 행",
+             "empty": "의견 없는 행"}
 TABLES = {"monitoring": "모니터링 표", "audit": "감사 후속조치 표", "status": "추진현황 표"}
 TEXT_WIDTH = 50
 

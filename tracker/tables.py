@@ -116,7 +116,8 @@ def _joined(paragraphs: list[str]) -> str:
 
 @dataclass(frozen=True)
 class RowNote:
-    """A row kept out of the items, and why: group, total, header, continued."""
+    """A row kept out of the items, and why: group, total, header, continued, or empty (an
+    item row with nothing in its opinion column: its program is kept, no item is made)."""
 
     where: str
     kind: str
@@ -488,6 +489,8 @@ def _group_row(
             opinion_paragraphs=_paragraphs(values.get("opinion")),
             reply_paragraphs=_paragraphs(values.get("reply")), note=" ".join(rest) or None))
         state.strategy = code
+        if not reading.entries[-1].opinions:
+            reading.notes.append(RowNote(where, "group", " ".join(filled)))
         return
     state.groups += 1
     state.group = f"{code}. {title}".strip()
@@ -544,6 +547,8 @@ def _item(
         entry.name = entry.name[:299] + "…"
     _check_lengths(entry, profile, state.source)
     reading.entries.append(entry)
+    if not entry.opinions:
+        reading.notes.append(RowNote(where, "empty", f"{number} {entry.name}"[:80]))
 
 
 def _check_lengths(entry: TableEntry, profile: Profile, source: str) -> None:
