@@ -86,7 +86,9 @@ def test_item_update_flips_reply_and_sets_due(run, sample: Path) -> None:  # typ
     overdue = json.loads(run("overdue", "--as-of", "2022-03-01", "--format", "json").stdout)
     assert praise["id"] in {o["id"] for o in overdue}
     shown = run("item", "show", str(praise["id"]))
-    assert "due_changed" in shown.stdout and "needs_reply_changed" in shown.stdout
+    assert "기한을 " in shown.stdout and "2022-02-01(으)로 바꿨습니다." in shown.stdout
+    assert "회신이 필요한 의견으로 표시했습니다." in shown.stdout
+    assert "due_changed" not in shown.stdout
 
 
 def test_item_update_contact(run, sample: Path) -> None:  # type: ignore[no-untyped-def]

@@ -36,7 +36,7 @@ def test_send_delivers_requests_and_lists_contacts_without_email(
     assert "발송 7통" in result.output
     assert len(mail_env.messages) == 7
     assert "s3cret-password" not in result.output
-    assert "sent" in run("outbox", "--status", "sent").output
+    assert "보냄" in run("outbox", "--status", "sent").output
 
 
 def test_send_with_smtp_down_keeps_them_queued(imported: Database, run: Any,
@@ -47,7 +47,7 @@ def test_send_with_smtp_down_keeps_them_queued(imported: Database, run: Any,
     assert result.exit_code == 0, result.output
     assert "대기열에 두었습니다" in result.output
     assert "s3cret-password" not in result.output
-    assert run("outbox", "--status", "pending").output.count("pending") == 8
+    assert run("outbox", "--status", "pending").output.count("보낼 예정") == 8
 
 
 def test_dry_run_sends_and_stores_nothing(imported: Database, run: Any,

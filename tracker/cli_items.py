@@ -64,18 +64,13 @@ def item() -> None:
 @pass_app
 def item_show(app: App, item_id: int) -> None:
     """의견 하나의 내용, 회신, 변경 이력을 보여 줍니다."""
-    from tracker import audit, queries
+    from tracker import queries, review, terminal
 
     with app.transaction() as session:
-        record = queries.get_item(session, item_id)
-        shown = queries.view(record)
-        responses = [(r.revision, r.text, r.submitted, r.accepted_at) for r in record.responses]
-        history = [(e.at, e.actor, e.action, e.detail) for e in audit.history(session, item_id)]
-    from zoneinfo import ZoneInfo
-
-    from tracker import terminal
-
-    terminal.show_item(shown, responses, history, ZoneInfo(app.settings.timezone))
+        shown = queries.view(queries.get_item(session, item_id))
+        revisions = review.item_revisions(session, item_id)  # submitted only: drafts stay private
+        history = review.item_history(session, item_id)
+    terminal.show_item(shown, revisions, history, app.settings.timezone)
 
 
 @item.command("update")

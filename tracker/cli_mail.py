@@ -108,6 +108,7 @@ def outbox(ctx: click.Context, status: str | None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from notifications import outbox as store
+    from tracker.labels import outbox_kind_label, outbox_state_label
 
     app = ctx.find_object(App)
     assert app is not None
@@ -117,7 +118,8 @@ def outbox(ctx: click.Context, status: str | None) -> None:
     if not rows:
         click.echo("대기열에 메일이 없습니다.")
     for row_id, state, kind, to, attempts, subject, error in rows:
-        click.echo(f"{row_id:>5} {state:<8} {kind:<9} {to:<30} 시도 {attempts} {subject}")
+        click.echo(f"{row_id:>5} {outbox_state_label(state):<6} {outbox_kind_label(kind):<8} "
+                   f"{to:<30} 시도 {attempts} {subject}")
         if error and state != "sent":
             click.echo(f"      오류: {error}")
 

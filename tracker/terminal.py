@@ -6,10 +6,10 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # (key, heading) pairs: what each listing shows, in order.
@@ -23,8 +23,6 @@ OVERDUE_COLUMNS = [
     ("text", "의견"), ("due", "기한"), ("days_overdue", "경과일"), ("status", "상태"),
 ]
 CONTACT_COLUMNS = [("department", "부서"), ("team", "팀"), ("name", "이름"), ("email", "이메일")]
-STATUS = {"new": "미발송", "requested": "회신 대기", "answered": "회신됨",
-          "returned": "보완 요청", "accepted": "완료"}
 
 
 TEXT_PREVIEW = 60  # characters of an opinion shown in a table; JSON and CSV carry it whole
@@ -39,7 +37,9 @@ def _cell(key: str, value: Any) -> str:
     if key == "needs_reply":
         return "필요" if value else "불필요"
     if key == "status":
-        return str(STATUS.get(value, value))
+        from tracker.labels import status_label
+
+        return status_label(value)
     return str(value)
 
 
@@ -65,34 +65,27 @@ def print_records(
     Console().print(table)
 
 
-def moment_text(moment: datetime, zone: tzinfo) -> str:
-    """`moment` as the secretariat reads it: "2022-03-07 10:05 KST", in `zone` with the zone
-    named, so a time printed in a terminal matches the web's (naive values are UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+def show_item(view: Any, revisions: Sequence[Any], history: Sequence[Any], zone: str) -> None:
+    """Print one item with its submitted replies (review.Revision) and its audit history
+    (review.HistoryEntry) as Korean sentences, times in the configured `zone`, named."""
+    from tracker.labels import moment_text
 
-
-def show_item(
-    view: Any,
-    responses: list[tuple[int, str, bool, datetime | None]],
-    history: list[tuple[datetime, str, str, str]],
-    zone: tzinfo = UTC,
-) -> None:
-    """Print one item with its replies and its audit history (times in `zone`, named)."""
     console = Console()
     program = f"{view.program} {view.program_name}" if view.program else f"추진전략 {view.strategy}"
-    console.print(f"[bold]의견 {view.id}[/bold] — {view.committee} {view.meeting_date} · {program}")
-    console.print(f"부서 {view.department or '-'} / {view.team or '-'} / 담당 {view.contact or '-'}")
-    console.print(f"기한 {view.due} ({view.due_reason}) · {_cell('status', view.status)}"
-                  f" · 회신 {_cell('needs_reply', view.needs_reply)}")
+    console.print(f"[bold]의견 {view.id}[/bold] — {escape(view.committee)} {view.meeting_date} · "
+                  f"{escape(program)}")
+    console.print(f"부서 {view.department or '-'} / {view.team or '-'} / 담당 {view.contact or '-'}",
+                  markup=False)
+    console.print(f"기한 {view.due} ({view.due_label}) · {_cell('status', view.status)}"
+                  f" · 회신 {_cell('needs_reply', view.needs_reply)}", markup=False)
     console.print(f"\n{view.text}\n", markup=False)
-    for revision, text, submitted, accepted in responses:
-        state = "완료" if accepted else ("제출" if submitted else "임시 저장")
-        console.print(f"회신 {revision}판 ({state}): ", end="")
-        console.print(text, markup=False)
+    for shown in revisions:
+        state = "완료" if shown.accepted else "제출"
+        kind = f", {shown.kind}" if shown.kind else ""
+        console.print(f"회신 {shown.revision}차 ({state}{kind}, {moment_text(shown.created_at, zone)}): ",
+                      end="", markup=False)
+        console.print(shown.text, markup=False)
     if history:
         console.print("\n[bold]변경 이력[/bold]")
-        for at, actor, action, detail in history:
-            console.print(f"{moment_text(at, zone)} {actor} {action} ", end="")
-            console.print(detail, markup=False)
+        for entry in history:
+            console.print(f"{moment_text(entry.at, zone)} {entry.sentence}", markup=False)
