@@ -182,7 +182,8 @@ def plan_items(minutes: Minutes, default_days: int = 30) -> list[PlannedItem]:
     for entry in minutes.entries:
         prefix = entry.number if entry.kind == "program" else f"전략{entry.number}"
         state = entry.state
-        pairs = zip(entry.opinions, entry.replies, strict=True)
+        texts = entry.opinions
+        pairs = zip(texts, entry.replies_for(len(texts)), strict=True)
         for position, (text, reply) in enumerate(pairs, 1):
             due = duedates.due_date_for(text, minutes.held_on, next_meeting, default_days)
             status = state.status if state else ("answered" if reply else "new")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from db.models import Committee, Contact, Department, Program, Team
 
@@ -99,7 +100,12 @@ class Profile:
 
     def field(self, name: str) -> Field | None:
         """The field called `name`, or None when this kind of table has none."""
-        return next((f for f in self.fields if f.name == name), None)
+        return self.by_name.get(name)
+
+    @cached_property
+    def by_name(self) -> dict[str, Field]:
+        """The fields by name."""
+        return {f.name: f for f in self.fields}
 
     @property
     def required(self) -> list[Field]:

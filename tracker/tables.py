@@ -88,7 +88,10 @@ class TableEntry:
     def replies(self) -> list[str]:
         """One reply per opinion ("" where none): bullets paired in order when the counts
         match, otherwise the whole reply text for every opinion."""
-        count = len(self.opinions)
+        return self.replies_for(len(self.opinions))
+
+    def replies_for(self, count: int) -> list[str]:
+        """:attr:`replies` for `count` opinions (counted already by the caller)."""
         if not self.split:
             text = _joined(self.reply_paragraphs)
             return [""] * count if opinions.is_empty_mark(text) else [text] * count
@@ -157,14 +160,18 @@ class Reading:
 # --- the grid ------------------------------------------------------------------------
 
 
-def owners(table: Table) -> list[list[Cell | None]]:
-    """The grid with every position covered by a merged cell pointing at that cell."""
-    grid: list[list[Cell | None]] = [list(row) for row in table.grid]
-    for cell in table.cells():
-        for r in range(cell.row, min(cell.row + cell.row_span, len(grid))):
-            for c in range(cell.col, min(cell.col + cell.col_span, len(grid[r]))):
-                if grid[r][c] is None:
-                    grid[r][c] = cell
+def owners(table: Table, limit: int | None = None) -> list[list[Cell | None]]:
+    """The grid (its first `limit` rows, or all) with every position covered by a merged
+    cell pointing at that cell."""
+    grid: list[list[Cell | None]] = [list(row) for row in table.grid[:limit]]
+    for row in table.grid[:limit]:
+        for cell in row:
+            if cell is None or (cell.row_span == 1 and cell.col_span == 1):
+                continue
+            for r in range(cell.row, min(cell.row + cell.row_span, len(grid))):
+                for c in range(cell.col, min(cell.col + cell.col_span, len(grid[r]))):
+                    if grid[r][c] is None:
+                        grid[r][c] = cell
     return grid
 
 
@@ -177,7 +184,7 @@ def _text(cell: Cell | None) -> str:
 
 def match_header(table: Table, profile: Profile) -> HeaderMatch:
     """The best header of `table` for `profile` (one or two rows, from any of the first rows)."""
-    grid = owners(table)
+    grid = owners(table, MAX_HEADER_START + 2)
     best: HeaderMatch | None = None
     for start in range(min(len(grid), MAX_HEADER_START)):
         for depth in (1, 2):
@@ -363,7 +370,8 @@ def _item_kind(profile: Profile, paragraphs: list[str], match: HeaderMatch) -> s
                 return kind
     column = match.columns.get("opinion")
     if column is not None:
-        header = squash(_text(owners(match.table)[match.row + match.depth - 1][column]))
+        grid = owners(match.table, match.row + match.depth)
+        header = squash(_text(grid[match.row + match.depth - 1][column]))
         for kind in profile.item_kinds:
             if kind in header:
                 return kind
@@ -419,15 +427,15 @@ def _read_row(
     text = {name: _text(cell) for name, cell in values.items()}
     number = text["number"] = clean_number(text.get("number", ""))
     first = filled[0]
-    if _is_repeated_header(filled, profile):
+    if NUMBER_PATTERN.match(number):  # most rows: checked first (a header has no number)
+        _item(match, values, text, where, state, kind, prefix)
+    elif _is_repeated_header(filled, profile):
         reading.notes.append(RowNote(where, "header", " ".join(filled)))
     elif squash(first) in _TOTALS or squash(first).startswith(("합계", "소계", "총계")):
         reading.notes.append(RowNote(where, "total", " ".join(filled)))
-    elif NUMBER_PATTERN.match(number):
-        _item(match, values, text, where, state, kind, prefix)
     elif (strategy := _STRATEGY.match(first)) or (group := _group(first, number, text)):
         code, title = (strategy.group(1), strategy.group(2)) if strategy else group  # type: ignore[misc]
-        _group_row(match, values, where, state, code, title.strip(), filled)
+        _group_row(match, grid, values, where, state, code, title.strip(), filled)
     elif not number and not text.get("name") and _continues(values, profile):
         _continue(values, where, state)
     else:
@@ -475,13 +483,14 @@ def _paragraphs(cell: Cell | None) -> list[str]:
 
 
 def _group_row(
-    match: HeaderMatch, values: dict[str, Cell | None], where: str, state: _State,
+    match: HeaderMatch, grid: list[list[Cell | None]], values: dict[str, Cell | None],
+    where: str, state: _State,
     code: str, title: str, filled: list[str],
 ) -> None:
     reading, profile = state.reading, match.profile
     if profile.name == "monitoring":
         used = {id(values.get("opinion")), id(values.get("reply"))}
-        row_cells = [c for c in owners(match.table)[_row_index(match, values)] if c is not None]
+        row_cells = [c for c in grid[_row_index(match, values)] if c is not None]
         rest = list(dict.fromkeys(_text(c) for c in row_cells
                                   if id(c) not in used and _text(c) and _text(c) != filled[0]))
         reading.entries.append(TableEntry(
