@@ -3,8 +3,8 @@
 The kind is told by content, never by the file name: a zip package is XLSX (it has
 ``xl/workbook.xml``) or HWPX; an OLE2 compound file is HWP (it has a ``FileHeader``
 stream); ``%PDF`` starts a PDF; anything else must be text (UTF-8 with or without BOM,
-or CP949 as Korean Excel writes it), read as CSV when it has no TAB and its lines split on
-commas into a steady number of fields, else as pasted text.
+or CP949 as Korean Excel writes it), read as CSV when it has no TAB and either is named
+.csv or its lines split on commas into a steady number of fields, else as pasted text.
 
 Files we do not read (a legacy .xls or .doc, a .docx, an .odt/.ods, another zip, a binary
 file) are refused with a message saying what the file is and what to do. Every failure is
@@ -77,7 +77,7 @@ def read_text_file(data: bytes, name: str) -> Document:
         raise UserError(_FOREIGN["binary"].format(name=name))
     check_text_size(len(text), name)
     text = strip_controls(text)
-    if looks_like_csv(text):
+    if looks_like_csv(text, name):
         from tracker.readers.sheets import read_csv
 
         return read_csv(text, name)
@@ -96,12 +96,15 @@ def decode(data: bytes, name: str) -> str:
     raise UserError(_ENCODING.format(name=name))
 
 
-def looks_like_csv(text: str) -> bool:
-    """True when *text* has no TAB in its first lines and most of its non-blank records
-    split on commas into the same number (two or more) of fields."""
+def looks_like_csv(text: str, name: str = "") -> bool:
+    """True when *text* has no TAB in its first lines and either its name ends in .csv or
+    most of its non-blank records split on commas into the same number (two or more) of
+    fields. (Text with TABs is pasted text whatever its name.)"""
     lines = text.splitlines()[:200]
     if any("\t" in line for line in lines):
         return False
+    if name.lower().endswith(".csv"):
+        return True
     try:
         records = [r for r in csv.reader(io.StringIO("\n".join(lines))) if any(f.strip() for f in r)]
     except csv.Error:
