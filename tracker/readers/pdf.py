@@ -256,10 +256,10 @@ def _append_rows(reader: _Reader, table: Table, more: Table) -> None:
     while skip < len(rows) and skip < len(header) and _row_key(rows[skip]) == header[skip] \
             and any(header[skip]):
         skip += 1
-    for row in rows[:skip]:
-        first = next((cell for cell in row if cell), None)
+    if skip:
+        first = next((cell for cell in rows[0] if cell), None)
         reader.warnings.append(Notice(first.where if first else more.where,
-                                      "쪽이 바뀌며 되풀이된 표 머리글 행을 뺐습니다."))
+                                      f"쪽이 바뀌며 되풀이된 표 머리글 {skip}행을 뺐습니다."))
     offset = table.n_rows - skip
     for row in rows[skip:]:
         for cell in row:

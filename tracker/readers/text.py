@@ -17,7 +17,7 @@ Lines with TABs are table rows, other lines paragraphs. What the reader undoes:
   cells than the table, or at text followed by rows of another shape.
 * **Page furniture**: page numbers (``- 2 -``, ``2 / 5``, ``- 2/5 -``, ``2쪽``), the
   document's title repeated at a page top, and the table's header rows repeated after a
-  page break are removed, each with a warning.
+  page break are removed, each with a warning (one for a repeated header of several rows).
 
 Blank lines carry nothing and are dropped. ``where`` is the line: "12행" for a paragraph,
 a table (its first line) and every cell of a row (the row's first line).
@@ -368,13 +368,18 @@ def _without_repeated_headers(reader: _Reader, rows: list[_Row]) -> list[_Row]:
             size = 1
             while size < header and i + size < len(rows) and keys[i + size] == keys[size]:
                 size += 1
-            for row in rows[i:i + size]:
-                reader.note(row.line, "쪽이 바뀌며 되풀이된 표 머리글 행을 뺐습니다.")
+            reader.note(rows[i].line, _repeat_message(rows[i].line, rows[i + size - 1], size))
             i += size
             continue
         kept.append(rows[i])
         i += 1
     return kept
+
+
+def _repeat_message(first: int, last: _Row, size: int) -> str:
+    end = max(last.line, last.last)
+    lines = f" ({first}~{end}행)" if end > first else ""
+    return f"쪽이 바뀌며 되풀이된 표 머리글 {size}행{lines}을 뺐습니다."
 
 
 def _row_key(row: _Row) -> tuple[str, ...]:
