@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from db.writers import WriterQueue
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Execution option of a connection that only reads: on SQLite its transaction starts with a
@@ -83,6 +85,9 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    # SQLite writers of this process queue here, first come first served (db.writers).
+    writers: WriterQueue = field(
+        default_factory=lambda: WriterQueue(SQLITE_BUSY_TIMEOUT_MS / 1000))
 
     @property
     def embedded(self) -> bool:
@@ -92,8 +97,13 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed at the end of the block, rolled back on error."""
-        with transaction(self.sessions) as session:
+        """A session in one transaction: committed at the end of the block, rolled back on error.
+        On SQLite the writers of this process take turns in order of arrival."""
+        if not self.embedded:
+            with transaction(self.sessions) as session:
+                yield session
+            return
+        with self.writers.turn(), transaction(self.sessions) as session:
             yield session
 
     @contextmanager

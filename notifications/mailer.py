@@ -16,6 +16,7 @@ recipient fails permanently with NEEDS_SMTPUTF8 and is never put in the envelope
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,9 @@ class Outcome:
     accepted: list[str] = field(default_factory=list)
     temporary: dict[str, str] = field(default_factory=dict)
     permanent: dict[str, str] = field(default_factory=dict)
+    # The connection was lost after the whole message went out and before its reply: the
+    # server may have it (RFC 1047), so the retry may deliver a second copy.
+    maybe_delivered: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -136,7 +140,7 @@ class Envelope:
         return Outcome(accepted=[given(a) for a in sent.accepted],
                        temporary={given(a): r for a, r in sent.temporary.items()},
                        permanent={given(a): r for a, r in sent.permanent.items()}
-                       | self.refused)
+                       | self.refused, maybe_delivered=sent.maybe_delivered)
 
 
 def plan_envelope(sender: str, recipients: Sequence[str], smtputf8: bool) -> Envelope:
@@ -210,6 +214,11 @@ class Mailer:
             smtputf8 = await _offers_smtputf8(client, [sender, *recipients])
             envelope = plan_envelope(sender, recipients, smtputf8)
             sent = await _transact(client, envelope, message)
+        except _AfterData as cut:
+            _discard(client)
+            client = None
+            sent = outcome_of_error(cut.error, list(envelope.recipients))
+            sent.maybe_delivered = True
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             _discard(client)
             client = None
@@ -229,13 +238,50 @@ async def _offers_smtputf8(client: aiosmtplib.SMTP, addresses: Sequence[str]) ->
     return client.supports_extension("smtputf8")
 
 
+class _AfterData(Exception):
+    """The connection failed once the message was on its way (DATA sent, no reply read)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 async def _transact(client: aiosmtplib.SMTP, envelope: Envelope, message: bytes) -> Outcome:
+    # aiosmtplib's sendmail, step by step, to know whether a lost connection came before the
+    # message was sent (nothing delivered) or after (perhaps delivered: _AfterData).
     if not envelope.recipients:  # all refused before sending: nothing to tell the server
         return Outcome()
     recipients = list(envelope.recipients)
-    refused, _ = await client.sendmail(envelope.sender, recipients, message,
-                                       mail_options=envelope.options)
+    encoding = "utf-8" if "SMTPUTF8" in envelope.options else "ascii"
+    if client.is_ehlo_or_helo_needed:
+        await client.ehlo()
+    refused: dict[str, Any] = {}
+    try:
+        await client.mail(envelope.sender, options=envelope.options, encoding=encoding)
+        for recipient in recipients:
+            try:
+                await client.rcpt(recipient, encoding=encoding)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                refused[recipient] = exc
+        if len(refused) == len(recipients):
+            raise aiosmtplib.SMTPRecipientsRefused(list(refused.values()))
+    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+        await _reset(client)
+        raise
+    try:
+        await client.data(message)
+    except aiosmtplib.SMTPResponseException:
+        await _reset(client)
+        raise
+    except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+        raise _AfterData(exc) from exc
     return _partial(recipients, refused)
+
+
+async def _reset(client: aiosmtplib.SMTP) -> None:
+    # As sendmail does after a refusal: clear the envelope for the next message.
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+        await client.rset()
 
 
 def _partial(recipients: Sequence[str], refused: dict[str, Any]) -> Outcome:

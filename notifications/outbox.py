@@ -133,13 +133,30 @@ def claim(
         return []
     for row in rows:
         if row.state == OutboxState.SENDING:
-            log.warning("outbox %s: lease of %s expired, claimed again", row.id, row.claimed_by)
+            # Its sender died or hung: it may have had the server's 250 without recording it.
+            log.warning("outbox %s: lease of %s expired, claimed again; the recipient may get "
+                        "it twice (same Message-ID %s)", row.id, row.claimed_by, row.message_id,
+                        extra={"event": "outbox.maybe_duplicate", "outbox_id": row.id,
+                               "message_id": row.message_id})
     session.execute(
         update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in rows]))
         .values(state=OutboxState.SENDING, claimed_by=worker_id, lease_until=now + lease,
                 attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False))
     return [_claimed(row) for row in rows]
+
+
+def release(session: Session, row_ids: Sequence[int], worker_id: str) -> None:
+    """Put rows this worker claimed but never started back in the queue, due now, the
+    attempt not counted (a sender asked to stop)."""
+    if row_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids), OutboxMessage.state == OutboxState.SENDING,
+                   OutboxMessage.claimed_by == worker_id)
+            .values(state=OutboxState.PENDING, lease_until=None,
+                    attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False))
 
 
 def _claimed(row: Any) -> Claimed:

@@ -1,10 +1,17 @@
-"""The flush loop: claim a batch of due outbox rows, send them, record the results.
+"""The flush loop: claim a batch of due outbox rows, send them, record each result as its
+server answers.
 
 Used by the scheduler (every 30 s), `tracker send` and `tracker worker`. Claiming and
-recording are short transactions of their own (one SELECT and one UPDATE to claim a batch,
-one UPDATE for the rows delivered); nothing is held open while talking SMTP.
-A row whose sender dies mid-way stays SENDING until its lease passes, then is claimed
-again by any sender (outbox.claim).
+recording are short transactions of their own: one SELECT and one UPDATE to claim a batch,
+then one small transaction per message, written as soon as its 250 (or its refusal)
+arrives and before that connection carries another message. So a sender killed at any
+moment leaves at most `smtp_connections` messages delivered but not recorded (the ones in
+flight); they stay SENDING until their lease passes and are then sent again, with the same
+Message-ID, and logged as possible duplicates. Nothing is held open while talking SMTP.
+
+Stopping: `request_stop()` (the SIGTERM/Ctrl+C handlers of `install_stop_handlers`) makes
+every flush stop claiming and starting messages; those in flight get STOP_GRACE_SECONDS to
+finish and be recorded, the claimed rows not started go back to the queue at once.
 """
 
 from __future__ import annotations
@@ -12,10 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import FrameType
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
@@ -33,6 +44,14 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 Clock = Callable[[], datetime]  # tracker.clock.utc_now, or a test's fixed time
 
+# How long messages in flight may take to finish once a stop is asked for.
+STOP_GRACE_SECONDS = 5.0
+# Set by request_stop(): every flush of this process stops claiming (a threading.Event, since
+# the worker's flush runs in the scheduler's thread while signals arrive in the main thread).
+STOP = threading.Event()
+_POLL_SECONDS = 0.1
+_INTERRUPTED = "Disconnected: 발송 도중 중단됨 (stopped while sending)"
+
 
 class SenderSettings(SmtpSettings, Protocol):
     """The settings the sender reads (tracker.config.Settings has them)."""
@@ -41,11 +60,46 @@ class SenderSettings(SmtpSettings, Protocol):
     def mail_from(self) -> str: ...
     @property
     def outbox_lease_seconds(self) -> int: ...
+    @property
+    def smtp_connections(self) -> int: ...
 
 
 def default_worker_id() -> str:
     """host:pid, the claimed_by of this process."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def request_stop() -> None:
+    """Ask every flush of this process to stop claiming and finish what is in flight."""
+    STOP.set()
+
+
+@contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """install_stop_handlers() for the block only (`tracker send`), then the previous handlers."""
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    install_stop_handlers()
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def install_stop_handlers(on_stop: Callable[[], None] | None = None) -> None:
+    """SIGTERM and SIGINT (Ctrl+C) ask for a stop (request_stop, then `on_stop`, e.g. shutting
+    a scheduler down); a second one exits at once (status 130). Call from the main thread."""
+    def first(signum: int, frame: FrameType | None) -> None:
+        if STOP.is_set():
+            log.warning("second stop signal: exiting now")
+            os._exit(130)
+        log.warning("stop asked (signal %s): finishing the messages in flight", signum)
+        request_stop()
+        if on_stop is not None:
+            on_stop()
+
+    signal.signal(signal.SIGTERM, first)
+    signal.signal(signal.SIGINT, first)
 
 
 @dataclass
@@ -55,6 +109,7 @@ class FlushReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    released: int = 0  # claimed, then put back unsent because a stop was asked for
     last_error: str | None = None
 
     @property
@@ -65,31 +120,108 @@ class FlushReport:
 
 def flush(database: Database, settings: SenderSettings, *, worker_id: str | None = None,
           clock: Clock, batch: int = 100, on_progress: Progress | None = None,
-          ) -> FlushReport:
-    """Send every outbox row that is due now, in batches, until none is left; returns counts."""
+          stop: threading.Event | None = None) -> FlushReport:
+    """Send the outbox rows that are due, in batches, until none is left or two batches came
+    back short (what is enqueued meanwhile waits for the next flush, so a busy site cannot
+    keep one flush going), or a stop is asked for (`stop`, by default the process's STOP); returns counts."""
     return asyncio.run(flush_async(database, settings, worker_id=worker_id, clock=clock,
-                                   batch=batch, on_progress=on_progress))
+                                   batch=batch, on_progress=on_progress, stop=stop))
 
 
-async def flush_async(database: Database, settings: SenderSettings, *, worker_id: str | None = None,
-                      clock: Clock, batch: int = 100,
-                      on_progress: Progress | None = None) -> FlushReport:
+async def flush_async(database: Database, settings: SenderSettings, *,
+                      worker_id: str | None = None, clock: Clock, batch: int = 100,
+                      on_progress: Progress | None = None,
+                      stop: threading.Event | None = None) -> FlushReport:
     """flush() for callers that already run an event loop."""
-    report, worker = FlushReport(), worker_id or default_worker_id()
+    run = _Run(database, settings, worker_id or default_worker_id(), clock,
+               STOP if stop is None else stop, on_progress)
     lease = timedelta(seconds=settings.outbox_lease_seconds)
+    short_batches = 0
     async with Mailer(SmtpConfig.from_settings(settings)) as mailer:
-        while True:
+        while not run.stop.is_set():
             with database.transaction() as session:
-                claimed = outbox.claim(session, worker, clock(), batch, lease)
+                claimed = outbox.claim(session, run.worker, clock(), batch, lease)
             if not claimed:
-                return report
-            outcomes = await asyncio.gather(
-                *(_send_one(mailer, settings.mail_from, row) for row in claimed))
-            with database.transaction() as session:
-                record_batch(session, settings, list(zip(claimed, outcomes, strict=True)),
-                             worker, clock(), report)
-            if on_progress is not None:
-                on_progress(len(claimed))
+                break
+            await run.deliver(mailer, claimed)
+            short_batches += len(claimed) < batch
+            if short_batches == 2:
+                # The queue was empty twice: one more round took what the last one caused (a
+                # failure alert); what busy users enqueue meanwhile waits for the next flush.
+                break
+    return run.report
+
+
+class _Run:
+    """One flush: sends claimed rows through the mailer's connections, recording each."""
+
+    def __init__(self, database: Database, settings: SenderSettings, worker: str, clock: Clock,
+                 stop: threading.Event, on_progress: Progress | None) -> None:
+        self.database, self.settings, self.worker, self.clock = database, settings, worker, clock
+        self.stop, self.on_progress = stop, on_progress
+        self.report = FlushReport()
+        self.slots = asyncio.Semaphore(max(1, settings.smtp_connections))
+        self.answered: list[tuple[outbox.Claimed, Outcome]] = []
+
+    async def deliver(self, mailer: Mailer, claimed: list[outbox.Claimed]) -> None:
+        """Send `claimed`, at most one message per connection at a time; on a stop, wait
+        STOP_GRACE_SECONDS for those in flight, then cut them off (recorded as interrupted)."""
+        tasks = {asyncio.ensure_future(self._one(mailer, row)): row for row in claimed}
+        deadline: float | None = None
+        pending = set(tasks)
+        while pending:
+            _, pending = await asyncio.wait(pending, timeout=_POLL_SECONDS)
+            if not self.stop.is_set() or not pending:
+                continue
+            now = asyncio.get_running_loop().time()
+            deadline = deadline or now + STOP_GRACE_SECONDS
+            if now >= deadline:
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending)
+                self._interrupted([tasks[t] for t in pending])
+                pending = set()
+        unsent = [tasks[t] for t in tasks if not t.cancelled() and t.result() is False]
+        if unsent:
+            with self.database.transaction() as session:
+                outbox.release(session, [row.id for row in unsent], self.worker)
+            self.report.released += len(unsent)
+
+    async def _one(self, mailer: Mailer, row: outbox.Claimed) -> bool:
+        # False when the row was never started (a stop came first): it goes back to the queue.
+        async with self.slots:
+            if self.stop.is_set():
+                return False
+            outcome = await _send_one(mailer, self.settings.mail_from, row)
+            self.answered.append((row, outcome))
+            # Answers read in the same turn of the loop share one transaction. The slot (the
+            # connection) is held until the answer is committed, so at any moment at most one
+            # message per connection has had its 250 without being recorded.
+            await asyncio.sleep(0)
+            self._record_answered()
+        if self.on_progress is not None:
+            self.on_progress(1)
+        return True
+
+    def _record_answered(self) -> None:
+        if not self.answered:
+            return  # another task's transaction took this answer with its own
+        answered, self.answered = self.answered, []
+        with self.database.transaction() as session:
+            now = self.clock()
+            for row, outcome in answered:
+                record(session, self.settings, row, outcome, self.worker, now, self.report)
+
+    def _interrupted(self, rows: list[outbox.Claimed]) -> None:
+        # Cut off mid-transaction by a stop: the server may have the message; retry later.
+        with self.database.transaction() as session:
+            for row in rows:
+                log.warning("outbox %s (%s): stopped while sending; the recipient may get it "
+                            "twice (same Message-ID %s)", row.id, row.kind, row.message_id,
+                            extra={"event": "outbox.maybe_duplicate", "outbox_id": row.id,
+                                   "message_id": row.message_id})
+                record(session, self.settings, row, Outcome(temporary={ALL: _INTERRUPTED}),
+                       self.worker, self.clock(), self.report)
 
 
 async def _send_one(mailer: Mailer, sender: str, row: outbox.Claimed) -> Outcome:
@@ -98,27 +230,23 @@ async def _send_one(mailer: Mailer, sender: str, row: outbox.Claimed) -> Outcome
     if row.attempts > 1 and row.last_error and "Disconnected" in row.last_error:
         log.warning("outbox %s (%s): previous attempt was cut off; the recipient may get it "
                     "twice (same Message-ID %s)", row.id, row.kind, row.message_id)
-    return await mailer.send(sender, row.recipients, row.message)
-
-
-def record_batch(session: Session, settings: SenderSettings,
-                 results: list[tuple[outbox.Claimed, Outcome]], worker: str, now: datetime,
-                 report: FlushReport) -> None:
-    """Store a batch's outcomes: rows every recipient accepted are marked SENT with one
-    UPDATE; the others (retries, failures, partial refusals) one by one with `record`."""
-    delivered = [row for row, outcome in results if outcome.delivered]
-    outbox.mark_all_sent(session, delivered, worker, now)
-    report.sent += len(delivered)
-    for row in delivered:
-        _log_outcome(row, worker, "outbox.sent")
-    for row, outcome in results:
-        if not outcome.delivered:
-            record(session, settings, row, outcome, worker, now, report)
+    outcome = await mailer.send(sender, row.recipients, row.message)
+    if outcome.maybe_delivered:
+        log.warning("outbox %s (%s): connection lost after the message was sent; it will be "
+                    "sent again and may arrive twice (Message-ID %s)", row.id, row.kind,
+                    row.message_id, extra={"event": "outbox.maybe_duplicate",
+                                           "outbox_id": row.id, "message_id": row.message_id})
+    return outcome
 
 
 def record(session: Session, settings: SenderSettings, row: outbox.Claimed, outcome: Outcome,
            worker: str, now: datetime, report: FlushReport) -> None:
     """Store one attempt's outcome: recipients done, then SENT, a retry, or FAILED."""
+    if outcome.delivered:
+        outbox.mark_all_sent(session, [row], worker, now)
+        _count(report, "sent")
+        _log_outcome(row, worker, "outbox.sent")
+        return
     # messages (being split, issue 11) still takes the whole tracker Settings.
     notify = failure_notifier(settings)  # type: ignore[arg-type]
     done = outcome.accepted + [a for a in outcome.permanent if a != ALL]

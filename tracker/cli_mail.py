@@ -59,11 +59,16 @@ def _deliver(app: App) -> None:
 
     with app.transaction() as session:
         pending = outbox.count(session, "pending")
-    with Progress(transient=True) as progress:
+    # Ctrl+C or SIGTERM: finish the messages in flight and record them; twice: exit now.
+    with sender.stopping_on_signals(), Progress(transient=True) as progress:
         task = progress.add_task("메일 발송", total=pending or None)
         report = sender.flush(app.database, app.settings, clock=utc_now,
                               on_progress=lambda n: progress.advance(task, n))
     click.echo(f"발송 {report.sent}통, 재시도 대기 {report.retried}통, 실패 {report.failed}통")
+    if sender.STOP.is_set():
+        click.echo("중단했습니다: 보내던 메일은 결과를 기록했고, 나머지는 대기열에 남아 "
+                   "다음 `tracker send`나 `tracker worker`가 보냅니다.", err=True)
+        raise SystemExit(130)
     if report.retried:
         click.echo(f"메일 서버({app.settings.smtp_host}:{app.settings.smtp_port})에 보내지 못해 "
                    f"{report.retried}통을 대기열에 두었습니다: {report.last_error}\n"
@@ -155,9 +160,11 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
     """기한 안내(5분마다), 메일 발송(30초마다), 주간 요약(월 09:00)을 계속 실행합니다. 웹 없이.
 
     여러 대를 함께 돌려도 메일은 한 번씩만 나갑니다 (PostgreSQL 권장). SIGTERM이나 Ctrl+C로
-    끝내면 보내던 메일은 잠금 시간(outbox_lease_seconds)이 지난 뒤 다른 작업자가 보냅니다.
+    끝내면 새 메일을 잡지 않고 보내던 메일만 몇 초 안에 마치고 기록한 뒤 끝납니다 (두 번
+    누르면 바로 끝남).
     """
     from notifications.scheduler import make_scheduler
+    from notifications.sender import install_stop_handlers
     from tracker.clock import utc_now as utc_clock
     from tracker.logs import configure_logging
 
@@ -170,6 +177,9 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
             scheduler.reschedule_job(job_id, trigger="interval", seconds=seconds)
     click.echo(f"작업자 시작: 메일 서버 {app.settings.smtp_host}:{app.settings.smtp_port} "
                "(Ctrl+C로 종료)")
+    # The running flush sees the stop and returns; shutdown(wait=False) ends start() here and
+    # the interpreter waits for the job thread (at most sender.STOP_GRACE_SECONDS more).
+    install_stop_handlers(on_stop=lambda: scheduler.shutdown(wait=False))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

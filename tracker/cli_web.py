@@ -160,7 +160,13 @@ def run_web(settings: Settings, database: Any, listener: socket.socket, options:
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         if background is not None:
-            background.shutdown(wait=False)
+            from notifications import sender
+
+            # uvicorn has stopped serving: the sender stops claiming and finishes what is in
+            # flight (a few seconds); a second Ctrl+C exits at once.
+            sender.install_stop_handlers()
+            sender.request_stop()
+            background.shutdown(wait=True)
 
 
 def listen(host: str, port: int) -> socket.socket:
