@@ -52,6 +52,7 @@ def server(imported: Database, tmp_path: Path) -> Iterator[tuple[str, Settings, 
     give_emails(imported)
     add_user(imported, "sec", "secretariat")  # the secretariat: sends, accepts
     add_user(imported, "chair", "chair")  # the chair: reads the overdue list
+    add_user(imported, "admin", "admin")  # the administrator: every console page, users too
     catcher = MailCatcher(tmp_path / "mail", port=free_port())
     port = free_port()
     settings = replace(Settings(), base_url=f"http://127.0.0.1:{port}", smtp_host="127.0.0.1",
@@ -177,6 +178,8 @@ def test_reply_accept_and_chair_view(server: tuple[str, Settings, Any], browser:
     login(console, base, "sec")
     no_serious_violations(console, "console")
     console.get_by_role("button", name="요청 메일 보내기").click()
+    assert "회신 요청 메일을 보낼까요" in console.content()  # a confirmation first
+    console.get_by_role("button", name="요청 메일 보내기").click()
     assert "발송 대기열에 넣었습니다" in console.content()
     # (In a thread of its own: Playwright's sync API holds this thread's event loop.)
     reports: list[Any] = []
@@ -228,6 +231,7 @@ def test_reply_accept_and_chair_view(server: tuple[str, Settings, Any], browser:
     console.get_by_role("link", name="2", exact=True).click()
     assert FOLLOW_UP in console.content()
     console.get_by_role("button", name="완료 처리").click()
+    console.get_by_role("button", name="완료 처리").click()  # confirmed
     assert "완료 처리했습니다" in console.content()
 
     # The chair: the item is gone from the overdue list, and in the exported table.
@@ -237,7 +241,8 @@ def test_reply_accept_and_chair_view(server: tuple[str, Settings, Any], browser:
     chair.goto(f"{base}/chair")
     overdue = chair.locator("#overdue").inner_text()
     assert "관광과" in overdue and OPINION not in overdue
-    assert "타 지역의 경우" in overdue  # 1-1's other opinion, not answered, still overdue
+    # 1-1's other opinion: answered, not reviewed: the secretariat's turn (검토 대기).
+    assert "타 지역의 경우" not in overdue and "타 지역의 경우" in chair.locator("#reviewing").inner_text()
     no_serious_violations(chair, "chair's view")
     chair.screenshot(path=str(ARTIFACTS / "chair.png"), full_page=True)
     exported = chair_context.request.get(f"{base}/chair/export.csv")
@@ -302,6 +307,7 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         "outbox": "/console/outbox",
         "chair": "/chair",
         "export-html": "/chair/export.html",  # the print view opens in the browser
+        "users": "/console/users",
     }
     for width in WIDTHS:
         context = new_context(browser, width)
@@ -311,7 +317,7 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
             check_page(page, name, width)
         page.goto(f"{base}/dev/mail/{request_mail.name}/html")  # the request e-mail itself
         check_page(page, "mail-html", width, axe=False)
-        login(page, base, "sec")
+        login(page, base, "admin")
         for name, path in signed_in.items():
             page.goto(base + path)
             check_page(page, name, width)

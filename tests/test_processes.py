@@ -206,7 +206,7 @@ class Console:
         form = self.get("/console/login")
         self.post("/console/login", username="sec", password=PASSWORD, csrf=csrf_of(form))
         csrf = csrf_of(self.get("/console"))
-        self.post("/console/requests", department=department, csrf=csrf)
+        self.post("/console/requests", department=department, csrf=csrf, confirm="1")
 
     def get(self, path: str) -> str:
         """The page at `path`."""

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from db.models import Item, ItemStatus, OutboxMessage
 from tests.web_factory import (
     CURRENT_TIME,
+    PASSWORD,
     Clock,
     add_user,
     csrf_of,
@@ -27,7 +28,7 @@ from tests.web_factory import (
     make_client,
     snapshot,
 )
-from tracker import workflow
+from tracker import accounts, workflow
 from tracker.database import Database
 from tracker.web.chair import bar_chart, by_department
 
@@ -135,7 +136,7 @@ def test_bad_input_shows_the_error(app_db: Database) -> None:
     csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
     page = client.post(f"/console/items/{ITEM}/due", data={"csrf": csrf, "due": "내일"})
     assert page.status_code == 400 and "2022-03-31처럼" in page.text
-    page = client.post(f"/console/items/{ITEM}/accept", data={"csrf": csrf})
+    page = client.post(f"/console/items/{ITEM}/accept", data={"csrf": csrf, "confirm": "1"})
     assert page.status_code == 409 and "아직 회신이 없어" in page.text  # Conflict
 
 
@@ -168,7 +169,12 @@ def test_the_chair_can_view_but_not_edit(app_db: Database) -> None:
 def test_send_requests_enqueues_mail_and_reports_skipped(app_db: Database) -> None:
     client = logged_in(app_db, "sec")
     csrf = csrf_of(client.get("/console").text)
-    page = client.post("/console/requests", data={"csrf": csrf, "department": "관광과"})
+    asked = client.post("/console/requests", data={"csrf": csrf, "department": "관광과"})
+    # First a confirmation naming who would get a request; nothing is sent yet.
+    assert asked.status_code == 200 and "다음 1명에게" in asked.text and "장보영" in asked.text
+    assert item_of(app_db, 4).status == ItemStatus.NEW
+    page = client.post("/console/requests", data={"csrf": csrf, "department": "관광과",
+                                                  "confirm": "1"})
     assert page.status_code == 200 and "1통" in page.text
     assert item_of(app_db, 4).status == ItemStatus.REQUESTED
     assert item_of(app_db, ITEM).status == ItemStatus.NEW
@@ -186,7 +192,11 @@ def test_accept_and_return(app_db: Database) -> None:
     answer(app_db, first)
     answer(app_db, second)
     csrf = csrf_of(client.get(f"/console/items/{first}").text)
-    assert client.post(f"/console/items/{first}/accept", data={"csrf": csrf}).status_code == 303
+    asked = client.post(f"/console/items/{first}/accept", data={"csrf": csrf})
+    assert asked.status_code == 200 and "완료 처리할까요" in asked.text
+    assert item_of(app_db, first).status == ItemStatus.ANSWERED  # not yet
+    assert client.post(f"/console/items/{first}/accept",
+                       data={"csrf": csrf, "confirm": "1"}).status_code == 303
     assert item_of(app_db, first).status == ItemStatus.ACCEPTED
     returned = client.post(f"/console/items/{second}/return",
                            data={"csrf": csrf, "comment": "성과지표를 함께 적어 주세요"})
@@ -223,7 +233,8 @@ def test_open_redirect_is_refused(app_db: Database) -> None:
 
 def test_chair_view_overdue_stats_and_table(app_db: Database) -> None:
     secretariat = logged_in(app_db, "sec")
-    secretariat.post("/console/requests", data={"csrf": csrf_of(secretariat.get("/console").text)})
+    secretariat.post("/console/requests", data={"csrf": csrf_of(secretariat.get("/console").text),
+                                                "confirm": "1"})
     token = issue(app_db, "김윤지")
     reply = make_client(app_db)
     [item_id, _] = item_ids(app_db, "김윤지")
@@ -276,7 +287,7 @@ def test_resend_issues_a_new_link_and_the_old_one_stops_working(app_db: Database
     client = logged_in(app_db, "sec")
     assert client.get(f"/r/{old_token}").status_code == 200
     csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
-    done = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf})
+    done = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf, "confirm": "1"})
     assert done.status_code == 303
     assert "이전 링크는 더 이상 쓸 수 없습니다" in client.get(done.headers["location"]).text
     assert client.get(f"/r/{old_token}").status_code == 410
@@ -300,7 +311,11 @@ def test_revoke_stops_the_link_and_the_chair_cannot(app_db: Database) -> None:
     assert make_client(app_db).get(f"/r/{token}").status_code == 200
     client = logged_in(app_db, "sec")
     csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
-    assert client.post(f"/console/items/{ITEM}/revoke", data={"csrf": csrf}).status_code == 303
+    assert "회신 링크를 막을까요" in client.post(f"/console/items/{ITEM}/revoke",
+                                                data={"csrf": csrf}).text
+    assert client.post(f"/console/items/{ITEM}/revoke",
+                       data={"csrf": csrf, "confirm": "1"}).status_code == 303
+    assert "sec 님이 담당자의 회신 링크를 막았습니다" in client.get(f"/console/items/{ITEM}").text
     assert make_client(app_db).get(f"/r/{token}").status_code == 410
 
 
@@ -309,5 +324,52 @@ def test_resend_without_address_says_why(imported: Database) -> None:
     client = make_client(imported)
     login(client, "sec")
     csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
-    page = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf})
+    page = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf, "confirm": "1"})
     assert page.status_code == 400 and "이메일이 없어" in page.text
+
+
+def test_logging_out_ends_every_session_of_the_user_at_once(app_db: Database) -> None:
+    phone, desk = logged_in(app_db, "sec"), make_client(app_db)
+    login(desk, "sec")
+    assert desk.get("/console").status_code == 200
+    phone.post("/console/logout", data={"csrf": csrf_of(phone.get("/console").text)})
+    assert desk.get("/console").status_code == 303  # the other session ended too
+
+
+def test_opening_the_login_page_does_not_log_out(app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    again = client.get("/console/login")
+    assert again.status_code == 303 and again.headers["location"] == "/console"
+    assert client.get("/console").status_code == 200
+
+
+def test_admin_adds_disables_and_resets_users_and_sessions_end(app_db: Database) -> None:
+    admin = logged_in(app_db, "admin")
+    page = admin.get("/console/users")
+    assert page.status_code == 200 and "사용자 추가" in page.text
+    csrf = csrf_of(page.text)
+    added = admin.post("/console/users", data={"csrf": csrf, "username": "park",
+                                               "password": PASSWORD, "role": "secretariat"})
+    assert added.status_code == 303
+    park = make_client(app_db)
+    login(park, "park")
+    assert park.get("/console").status_code == 200
+    with app_db.transaction() as session:
+        park_id = next(u.id for u in accounts.list_users(session) if u.username == "park")
+    admin.post(f"/console/users/{park_id}/password", data={"csrf": csrf,
+                                                           "new_password": "새 암호는 충분히 길다"})
+    assert park.get("/console").status_code == 303  # the password changed: logged out
+    login(park, "park", "새 암호는 충분히 길다")
+    admin.post(f"/console/users/{park_id}/disable", data={"csrf": csrf})
+    assert park.get("/console").status_code == 303  # disabled: logged out at once
+    form = park.get("/console/login")
+    refused = park.post("/console/login", data={"username": "park", "csrf": csrf_of(form.text),
+                                                "password": "새 암호는 충분히 길다"})
+    assert refused.status_code == 400
+    short = admin.post("/console/users", data={"csrf": csrf, "username": "kim", "password": "짧음",
+                                               "role": "chair"})
+    assert short.status_code == 400 and "10자 이상" in short.text
+
+
+def test_only_the_admin_sees_users(app_db: Database) -> None:
+    assert logged_in(app_db, "sec").get("/console/users").status_code == 403

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -51,12 +53,52 @@ def add_user(session: Session, username: str, password: str, user_role: UserRole
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user when `password` is theirs, else None (same work for unknown names)."""
+    """The user when `password` is theirs and the account is not disabled, else None (same
+    work for unknown names)."""
     user = session.scalars(select(User).where(User.username == username.strip())).first()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
+    return user if user is not None and user.disabled_at is None else None
+
+
+def list_users(session: Session) -> list[User]:
+    """Every console user, by name."""
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def end_sessions(session: Session, user_id: int) -> User:
+    """End every session of the user at once (their session version moves on)."""
+    user = _existing(session, user_id)
+    user.session_version += 1
+    return user
+
+
+def set_disabled(session: Session, user_id: int, disabled: bool, actor: str,
+                 now: datetime) -> User:
+    """Disable the user (they cannot log in, and their sessions end now) or enable them again."""
+    user = end_sessions(session, user_id)
+    user.disabled_at = now if disabled else None
+    audit.record(session, actor, "user_disabled" if disabled else "user_enabled",
+                 username=user.username)
+    return user
+
+
+def reset_password(session: Session, user_id: int, password: str, actor: str) -> User:
+    """Give the user a new password; their sessions end now."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"암호는 {MIN_PASSWORD_LENGTH}자 이상이어야 합니다.")
+    user = end_sessions(session, user_id)
+    user.password_hash = _hasher.hash(password)
+    audit.record(session, actor, "password_reset", username=user.username)
+    return user
+
+
+def _existing(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError(f"사용자 {user_id}번이 없습니다.")
     return user
 
 

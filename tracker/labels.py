@@ -129,5 +129,9 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "contact_added": lambda d: f"담당자 {d.get('contact', '')}을(를) 등록했습니다.",
     "contact_updated": lambda d: f"담당자 {d.get('contact', '')}의 정보를 고쳤습니다.",
     "user_added": lambda d: f"사용자 {d.get('username', '')}을(를) 만들었습니다.",
+    "user_disabled": lambda d: f"사용자 {d.get('username', '')}을(를) 사용 중지했습니다.",
+    "user_enabled": lambda d: f"사용자 {d.get('username', '')}을(를) 다시 사용하게 했습니다.",
+    "password_reset": lambda d: f"사용자 {d.get('username', '')}의 암호를 바꿨습니다.",
+    "confirmed": lambda d: f"'{d.get('what', '')}'을(를) 확인하고 실행했습니다.",
     "import": lambda d: f"회의록 {d.get('source', '')}을(를) 가져왔습니다.",
 }

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import ItemStatus
 from notifications.messages import enqueue_requests, enqueue_resend, enqueue_returned
-from tracker import contacts, links, queries, review, workflow
+from tracker import audit, contacts, links, queries, review, workflow
 from tracker.errors import Conflict, Invalid, UserError
 from tracker.labels import STATUS_LABELS
 from tracker.web.context import MAX_ID, record_id, web
@@ -109,9 +109,31 @@ def change_needs_reply(request: Request, item_id: ItemId, user: Editor,
                                                       user.username))
 
 
+# What each confirmed action asks before it acts: title, question, button, danger.
+CONFIRM = {
+    "accept": ("완료 처리", "이 의견의 최근 회신을 완료 처리할까요? 완료 처리하면 부서는 더 고칠 수 없습니다.",
+               "완료 처리", False),
+    "resend": ("요청 다시 보내기", "담당자에게 이 회의의 미완료 의견 전체에 대한 요청 메일을 다시 보낼까요? "
+               "새 회신 링크가 만들어지고 이전 링크는 더 이상 쓸 수 없습니다.", "요청 다시 보내기", False),
+    "revoke": ("링크 막기", "이 담당자의 이 회의 회신 링크를 막을까요? 막은 링크로는 회신 페이지를 열 수 없습니다. "
+               "새 링크는 '요청 다시 보내기'로 보낼 수 있습니다.", "링크 막기", True),
+}
+
+
+def _confirmation(request: Request, item_id: int, user: ConsoleUser, action: str) -> Response:
+    title, message, button, danger = CONFIRM[action]
+    return page(web(request).env, "console_confirm.html", user=user, title=title,
+                message=f"의견 {item_id}: {message}", button=button, danger=danger,
+                action=f"/console/items/{item_id}/{action}", fields={}, preview=[],
+                back=f"/console/items/{item_id}")
+
+
 @router.post("/console/items/{item_id}/accept")
-def accept(request: Request, item_id: ItemId, user: Editor) -> Response:
-    """Accept the latest submitted reply."""
+def accept(request: Request, item_id: ItemId, user: Editor,
+           confirm: Annotated[str, Form()] = "") -> Response:
+    """Accept the latest submitted reply (after a confirmation page)."""
+    if confirm != "1":
+        return _confirmation(request, item_id, user, "accept")
     return _change(request, item_id, user, "accepted",
                    lambda s: workflow.accept(s, item_id, user.username,
                                              now=web(request).now()))
@@ -131,16 +153,24 @@ def return_for_revision(request: Request, item_id: ItemId, user: Editor,
 
 
 @router.post("/console/items/{item_id}/resend")
-def resend(request: Request, item_id: ItemId, user: Editor) -> Response:
-    """Send the item's contact a new request with a new reply link (the old one stops working)."""
+def resend(request: Request, item_id: ItemId, user: Editor,
+           confirm: Annotated[str, Form()] = "") -> Response:
+    """Send the item's contact a new request with a new reply link (the old one stops working),
+    after a confirmation page."""
+    if confirm != "1":
+        return _confirmation(request, item_id, user, "resend")
     context = web(request)
     return _change(request, item_id, user, "resent", lambda s: enqueue_resend(
         s, context.settings, item_id, context.now(), actor=user.username))
 
 
 @router.post("/console/items/{item_id}/revoke")
-def revoke(request: Request, item_id: ItemId, user: Editor) -> Response:
-    """Stop the item's contact's reply links for its meeting (e.g. a mail sent to the wrong person)."""
+def revoke(request: Request, item_id: ItemId, user: Editor,
+           confirm: Annotated[str, Form()] = "") -> Response:
+    """Stop the item's contact's reply links for its meeting (e.g. a mail sent to the wrong
+    person), after a confirmation page; recorded in the item's history."""
+    if confirm != "1":
+        return _confirmation(request, item_id, user, "revoke")
     context = web(request)
 
     def change(session: Session) -> None:
@@ -149,6 +179,8 @@ def revoke(request: Request, item_id: ItemId, user: Editor) -> Response:
             raise Conflict("담당자가 없는 의견입니다.")
         links.revoke_links(session, item.contact_id, item.meeting_id, user.username,
                            context.now())
+        audit.record(session, user.username, "link_blocked", item_id=item_id,
+                     contact_id=item.contact_id)
 
     return _change(request, item_id, user, "revoked", change)
 
@@ -156,13 +188,26 @@ def revoke(request: Request, item_id: ItemId, user: Editor) -> Response:
 @router.post("/console/requests")
 def send_requests(request: Request, user: Editor,
                   department: Annotated[str, Form()] = "",
-                  contact: Annotated[str, Form()] = "") -> Response:
+                  contact: Annotated[str, Form()] = "",
+                  confirm: Annotated[str, Form()] = "") -> Response:
     """Send reply requests for items not yet requested: every department, one department,
-    or one contact; shows what was enqueued and who was skipped (no e-mail address)."""
+    or one contact; first a confirmation page saying who would get one (nothing is sent),
+    then what was enqueued and who was skipped (no e-mail address)."""
     context = web(request)
-    with context.database.transaction() as session:
+    scope = context.database.transaction() if confirm == "1" \
+        else context.database.rollback_only()
+    with scope as session:
         report = enqueue_requests(session, context.settings, context.now(),
-                                  contact=contact or None, department=department or None)
+                                  contact=contact or None, department=department or None,
+                                  actor=user.username)
+    if confirm != "1":
+        preview = [f"{who} <{address}> · 의견 {count}건" for who, address, count, _ in report.enqueued]
+        return page(context.env, "console_confirm.html", user=user, title="요청 메일 보내기",
+                    message=(f"다음 {len(preview)}명에게 회신 요청 메일을 보낼까요?" if preview
+                             else "새로 요청할 의견이 없습니다."),
+                    button="요청 메일 보내기", danger=False, action="/console/requests",
+                    fields={"department": department, "contact": contact}, preview=preview,
+                    back="/console")
     return page(context.env, "console_requests.html", user=user, report=report,
                 department=department, title="회신 요청 결과")
 

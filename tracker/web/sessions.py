@@ -93,7 +93,10 @@ def current_user(request: Request) -> ConsoleUser | None:
     context = web(request)
     with context.database.reading() as session:
         user = accounts.get_user(session, data["uid"])
-        if user is None:
+        # A logout, a disabling or a new password moved the user's session version on:
+        # every cookie made before it is logged out, on every process at once.
+        if user is None or user.disabled_at is not None \
+                or data.get("sv", 0) != user.session_version:
             return None
         return ConsoleUser(user.id, user.username, user.role,
                            sign(context.secret, "console", data["nonce"]))
@@ -126,8 +129,11 @@ def check_signature_of(user: ConsoleUser, given: str) -> bool:
 
 @router.get("/console/login")
 def login_form(request: Request, next: str = "") -> Response:
-    """The log-in form (sets a cookie with a fresh nonce for its CSRF token)."""
+    """The log-in form (sets a cookie with a fresh nonce for its CSRF token); a logged-in
+    user is sent on to the console instead, still logged in."""
     context = web(request)
+    if current_user(request) is not None:
+        return RedirectResponse(_safe_next(next) or "/console", status_code=303)
     nonce = read_cookie(request).get("nonce") or secrets.token_urlsafe(16)
     response = _login_page(context, nonce, _safe_next(next))
     set_cookie(response, context, {"nonce": nonce})
@@ -150,22 +156,26 @@ def login(request: Request, username: Annotated[str, Form()] = "",
         user = accounts.authenticate(session, username, password)
         role = user.role if user else None
         uid = user.id if user else None
+        version = user.session_version if user else 0
     if uid is None:
         context.login_limiter.record_failure(address)
         return _login_page(context, nonce, _safe_next(next), status=400,
                            error="사용자 이름 또는 암호가 맞지 않습니다.")
     target = _safe_next(next) or ("/chair" if role == UserRole.CHAIR else "/console")
     response = RedirectResponse(target, status_code=303)
-    set_cookie(response, context, {"uid": uid, "nonce": secrets.token_urlsafe(16)})
+    set_cookie(response, context, {"uid": uid, "sv": version,
+                                   "nonce": secrets.token_urlsafe(16)})
     return response
 
 
 @router.post("/console/logout")
 def logout(request: Request, user: Annotated[ConsoleUser, Depends(viewer)],
            csrf: Annotated[str, Form()] = "") -> Response:
-    """End the session."""
+    """End the session, and every other session of the same user."""
     if not check_signature_of(user, csrf):
         raise Forbidden()
+    with web(request).database.transaction() as session:
+        accounts.end_sessions(session, user.id)
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
