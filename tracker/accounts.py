@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.models import User, UserRole
 from tracker import audit
-from tracker.errors import Conflict, Invalid
+from tracker.errors import Conflict, Invalid, NotFound
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
@@ -88,7 +88,7 @@ def set_disabled(session: Session, user_id: int, disabled: bool, actor: str,
 def reset_password(session: Session, user_id: int, password: str, actor: str) -> User:
     """Give the user a new password; their sessions end now."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"암호는 {MIN_PASSWORD_LENGTH}자 이상이어야 합니다.")
+        raise Invalid(f"암호는 {MIN_PASSWORD_LENGTH}자 이상이어야 합니다.")
     user = end_sessions(session, user_id)
     user.password_hash = _hasher.hash(password)
     audit.record(session, actor, "password_reset", username=user.username)
@@ -98,7 +98,7 @@ def reset_password(session: Session, user_id: int, password: str, actor: str) ->
 def _existing(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise UserError(f"사용자 {user_id}번이 없습니다.")
+        raise NotFound(f"사용자 {user_id}번이 없습니다.")
     return user
 
 

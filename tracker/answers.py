@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from db.models import ReplyDraft
 from tracker import workflow
-from tracker.errors import UserError
+from tracker.errors import Invalid, UserError
 
 MAX_TEXT = 5000  # characters of a follow-up (the form's maxlength says the same)
 MAX_REASON = 2000  # characters of a 반영곤란 reason
@@ -72,24 +72,24 @@ def plan_bounds(meeting_date: date) -> tuple[date, date]:
 def check_lengths(typed: Typed) -> None:
     """UserError when a field is longer than the page allows (drafts are checked this far). Pure."""
     if len(typed.text) > MAX_TEXT:
-        raise UserError(f"후속조치 내용은 {MAX_TEXT:,}자까지 적을 수 있습니다 "
+        raise Invalid(f"후속조치 내용은 {MAX_TEXT:,}자까지 적을 수 있습니다 "
                         f"(지금 {len(typed.text):,}자).")
     if len(typed.reason) > MAX_REASON:
-        raise UserError(f"반영곤란 사유는 {MAX_REASON:,}자까지 적을 수 있습니다 "
+        raise Invalid(f"반영곤란 사유는 {MAX_REASON:,}자까지 적을 수 있습니다 "
                         f"(지금 {len(typed.reason):,}자).")
     if len(typed.planned_on) > 20:
-        raise UserError("완료 예정일은 2022-03-31처럼 적어 주세요.")
+        raise Invalid("완료 예정일은 2022-03-31처럼 적어 주세요.")
 
 
 def check_answer(typed: Typed, meeting_date: date) -> Answer:
     """The Answer of `typed`, or UserError naming the field that is wrong. Pure."""
     check_lengths(typed)
     if not typed.text.strip():
-        raise UserError("후속조치 내용을 적어 주세요.")
+        raise Invalid("후속조치 내용을 적어 주세요.")
     if typed.kind not in workflow.RESPONSE_KINDS:
-        raise UserError("회신 구분(반영, 일부반영, 추진중, 반영곤란)을 골라 주세요.")
+        raise Invalid("회신 구분(반영, 일부반영, 추진중, 반영곤란)을 골라 주세요.")
     if typed.kind == "반영곤란" and not typed.reason.strip():
-        raise UserError("'반영곤란'을 고르셨으면 그 사유를 적어 주세요.")
+        raise Invalid("'반영곤란'을 고르셨으면 그 사유를 적어 주세요.")
     return Answer(typed.text.strip(), typed.kind, typed.reason.strip() or None,
                   _planned(typed.planned_on, meeting_date))
 
@@ -100,10 +100,10 @@ def _planned(text: str, meeting_date: date) -> date | None:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise UserError("완료 예정일은 2022-03-31처럼 적어 주세요.") from None
+        raise Invalid("완료 예정일은 2022-03-31처럼 적어 주세요.") from None
     first, last = plan_bounds(meeting_date)
     if not first <= day <= last:
-        raise UserError(f"완료 예정일은 회의일({first.isoformat()})부터 "
+        raise Invalid(f"완료 예정일은 회의일({first.isoformat()})부터 "
                         f"5년 뒤({last.isoformat()}) 사이로 적어 주세요.")
     return day
 

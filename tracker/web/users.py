@@ -98,5 +98,5 @@ def _change(request: Request, user: ConsoleUser, done: str, change: object) -> R
         with context.database.transaction() as session:
             change(session)  # type: ignore[operator]
     except UserError as error:
-        return _page(request, user, None, str(error), 400)
+        return _page(request, user, None, error.message, error.status)
     return RedirectResponse(f"/console/users?done={done}", status_code=303)
