@@ -308,6 +308,8 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         "chair": "/chair",
         "export-html": "/chair/export.html",  # the print view opens in the browser
         "users": "/console/users",
+        "meetings": "/console/meetings",
+        "meeting": "/console/meetings/1",
     }
     for width in WIDTHS:
         context = new_context(browser, width)

@@ -28,7 +28,7 @@ from tests.web_factory import (
     make_client,
     snapshot,
 )
-from tracker import accounts, workflow
+from tracker import accounts, review, workflow
 from tracker.database import Database
 from tracker.web.chair import bar_chart, by_department
 
@@ -373,3 +373,18 @@ def test_admin_adds_disables_and_resets_users_and_sessions_end(app_db: Database)
 
 def test_only_the_admin_sees_users(app_db: Database) -> None:
     assert logged_in(app_db, "sec").get("/console/users").status_code == 403
+
+
+def test_meetings_list_counts_items_by_state_and_each_meeting_has_a_page(
+        app_db: Database) -> None:
+    client = logged_in(app_db, "sec")
+    answer(app_db, ITEM)
+    listing = client.get("/console/meetings")
+    assert listing.status_code == 200 and "2022-01-15 일자리분과" in listing.text
+    with app_db.transaction() as session:
+        [summary] = review.meeting_summaries(session)
+    assert summary.counts["answered"] == 1 and summary.total == sum(summary.counts.values())
+    assert f'<td class="num" data-label="의견">{summary.total}건</td>' in listing.text
+    one = client.get(f"/console/meetings/{summary.id}")
+    assert one.status_code == 200 and "검토 대기</a>: 1건" in one.text
+    assert client.get("/console/meetings/999").status_code == 404

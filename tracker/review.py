@@ -351,6 +351,42 @@ def meetings(session: Session) -> list[MeetingChoice]:
             for m in session.scalars(query)]
 
 
+@dataclass(frozen=True)
+class MeetingSummary:
+    """A meeting with its items counted by state, for the console's meetings page."""
+
+    id: int
+    held_on: date
+    committee: str
+    title: str | None
+    place: str | None
+    source: str | None
+    counts: dict[str, int]  # item status value -> items
+
+    @property
+    def total(self) -> int:
+        """Every item of the meeting."""
+        return sum(self.counts.values())
+
+
+def meeting_summaries(session: Session, meeting_id: int | None = None) -> list[MeetingSummary]:
+    """Every meeting (or the one `meeting_id`), newest first, with its items counted by state."""
+    query = select(Meeting).options(joinedload(Meeting.committee)).order_by(
+        Meeting.held_on.desc(), Meeting.id.desc())
+    if meeting_id is not None:
+        query = query.where(Meeting.id == meeting_id)
+    found = list(session.scalars(query))
+    counts: dict[int, dict[str, int]] = {m.id: {} for m in found}
+    if found:
+        rows = session.execute(
+            select(Item.meeting_id, Item.status, func.count())
+            .where(Item.meeting_id.in_(list(counts))).group_by(Item.meeting_id, Item.status))
+        for meeting, status, number in rows:
+            counts[meeting][ItemStatus(status).value] = number
+    return [MeetingSummary(m.id, m.held_on, m.committee.name, m.title, m.place, m.source_name,
+                           counts[m.id]) for m in found]
+
+
 def outbox(session: Session, *, failed_only: bool = False, limit: int = 200) -> list[OutboxRow]:
     """The newest outgoing e-mails (or only the failed ones), newest first."""
     rows = list_messages(session, OutboxState.FAILED.value if failed_only else None, limit)

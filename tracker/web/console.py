@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import ItemStatus
 from notifications.messages import enqueue_requests, enqueue_resend, enqueue_returned
 from tracker import audit, contacts, links, queries, review, workflow
-from tracker.errors import Conflict, Invalid, UserError
+from tracker.errors import Conflict, Invalid, NotFound, UserError
 from tracker.labels import STATUS_LABELS
 from tracker.web.context import MAX_ID, record_id, web
 from tracker.web.rendering import page
@@ -231,3 +231,28 @@ def _change(request: Request, item_id: int, user: ConsoleUser, done: str,
     except UserError as error:
         return _item_page(request, item_id, user, None, error.message, status=error.status)
     return RedirectResponse(f"/console/items/{item_id}?done={done}", status_code=303)
+
+
+MeetingId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("/console/meetings")
+def meetings(request: Request, user: Viewer) -> Response:
+    """Every imported meeting with its items counted by state."""
+    context = web(request)
+    with context.database.reading() as session:
+        rows = review.meeting_summaries(session)
+    return page(context.env, "console_meetings.html", user=user, rows=rows,
+                statuses=STATUS_LABELS, title="회의")
+
+
+@router.get("/console/meetings/{meeting_id}")
+def meeting(request: Request, meeting_id: MeetingId, user: Viewer) -> Response:
+    """One meeting: its facts, its items counted by state, and where to go from there."""
+    context = web(request)
+    with context.database.reading() as session:
+        found = review.meeting_summaries(session, meeting_id)
+    if not found:
+        raise NotFound(f"회의 {meeting_id}번이 없습니다.")
+    return page(context.env, "console_meeting.html", user=user, m=found[0],
+                statuses=STATUS_LABELS, title=f"{found[0].held_on} {found[0].committee}")
