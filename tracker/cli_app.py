@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tracker.config import Settings
+    from tracker.database import Database
 
 OUTPUT_FORMATS = params.Choice(["table", "csv", "json"])
 
@@ -32,10 +33,10 @@ class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.may_create = False  # set by @creates_database
-        self._database: Any = None
+        self._database: Database | None = None
 
     @property
-    def database(self) -> Any:
+    def database(self) -> Database:
         """The configured database, schema brought up to date on first use. A SQLite file
         that does not exist is refused (UserError), not created, unless the command is one
         that may create it (see creates_database): a command run in the wrong folder says

@@ -12,13 +12,19 @@ import tempfile
 from dataclasses import replace
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from tracker import cli_params as params
 from tracker.cli_app import App, pass_app
 from tracker.config import Settings
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from tracker.database import Database
+    from tracker.web.context import WebOptions
 
 DEMO_SAMPLE = "2022-01-15-jobs-subcommittee-minutes.txt"
 SECRET_ENV = "TRACKER_SECRET_KEY"
@@ -117,7 +123,7 @@ def demo_settings(folder: Path, host: str, port: int, smtp_port: int) -> Setting
     )
 
 
-def load_demo(database: Any, settings: Settings, password: str) -> None:
+def load_demo(database: Database, settings: Settings, password: str) -> None:
     """The sample minutes, an address per contact, a demo user, requests sent to the catcher."""
     from notifications import sender
     from notifications.messages import enqueue_requests
@@ -141,8 +147,8 @@ def load_demo(database: Any, settings: Settings, password: str) -> None:
     sender.flush(database, settings, clock=utc_now)
 
 
-def run_web(settings: Settings, database: Any, listener: socket.socket, options: Any,
-            *, scheduler: bool) -> None:
+def run_web(settings: Settings, database: Database, listener: socket.socket,
+            options: WebOptions, *, scheduler: bool) -> None:
     """Serve the web app with uvicorn on `listener` (see listen(); its access log off: ours
     leaves tokens out), with the reminder and outbox scheduler in the background unless
     `scheduler` is False."""
@@ -201,7 +207,7 @@ def free_port() -> int:
         return port
 
 
-def _start_scheduler(database: Any, settings: Settings) -> Any:
+def _start_scheduler(database: Database, settings: Settings) -> BackgroundScheduler:
     from zoneinfo import ZoneInfo
 
     from apscheduler.schedulers.background import BackgroundScheduler
