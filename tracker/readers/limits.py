@@ -19,8 +19,9 @@ from tracker.errors import UserError
 
 # The file as uploaded (any kind).
 MAX_FILE_BYTES = 50 * 1024 * 1024
-# Decoded text of a pasted-text or CSV file.
-MAX_TEXT_CHARS = 10 * 1024 * 1024
+# Decoded text of a pasted-text or CSV file, and its lines.
+MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_LINES = 100_000
 # One XML part of a zip package (an HWPX section, an XLSX sheet), once inflated.
 MAX_XML_PART_BYTES = 64 * 1024 * 1024
 # All parts of a zip package together, once inflated (images included).

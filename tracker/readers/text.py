@@ -29,7 +29,8 @@ import re
 from dataclasses import dataclass, field
 
 from tracker.document import Block, Cell, Document, Notice, Paragraph, Table
-from tracker.readers.limits import MAX_TABLE_COLS, GridBudget
+from tracker.errors import UserError
+from tracker.readers.limits import MAX_TABLE_COLS, MAX_TABLE_ROWS, MAX_TEXT_LINES, GridBudget
 
 # How far a quoted cell may run (lines), and how many lines choose a table's width.
 _QUOTED_LINES = 200
@@ -84,7 +85,11 @@ class _Reader:
 
 def read_text(text: str, name: str) -> Document:
     """The decoded pasted *text* as a Document (kind "text"); see the module docstring."""
-    reader = _Reader(name, _records(text.splitlines()))
+    lines = text.splitlines()
+    if len(lines) > MAX_TEXT_LINES:
+        raise UserError(f"{name}: 줄이 너무 많습니다 ({len(lines):,}줄, 최대 {MAX_TEXT_LINES:,}줄). "
+                        "회의록 부분만 올려 주세요.")
+    reader = _Reader(name, _records(lines))
     budget = GridBudget(name)
     blocks: list[Block] = []
     records = reader.records
@@ -125,48 +130,51 @@ def _records(lines: list[str]) -> list[_Record]:
 
 def _quoted_record(lines: list[str], start: int) -> _Record | None:
     """The record starting at *start* read with spreadsheet quoting, when it has a quoted
-    cell and reads as a row (at least one TAB outside quotes); else None."""
+    cell and reads as a row (at least one TAB outside quotes); else None. A quoted cell
+    takes in the following lines (at most :data:`_QUOTED_LINES`) until its quote closes."""
     line = lines[start]
     if '"' not in line or not (line.startswith('"') or '\t"' in line):
         return None
-    text = "\n".join(lines[start:start + _QUOTED_LINES])
+    text, used = line, 1
     cells: list[list[str]] = []
     pos, quoted = 0, False
     while True:
         if text.startswith('"', pos):
             end = _closing_quote(text, pos + 1)
-            if end is None:
+            while end == -1 and used < _QUOTED_LINES and start + used < len(lines):
+                text, used = text + "\n" + lines[start + used], used + 1  # read on
+                end = _closing_quote(text, pos + 1)
+            if end < 0:
                 return None
             value = text[pos + 1:end].replace('""', '"')
             cells.append([p for p in value.split("\n") if p.strip()])
             pos, quoted = end + 1, True
         else:
-            stop = min(_find(text, "\t", pos), _find(text, "\n", pos))
+            stop = _find(text, "\t", pos)
             value = text[pos:stop]
             cells.append([value] if value.strip() else [])
             pos = stop
-        if pos >= len(text) or text[pos] == "\n":
+        if pos >= len(text):
             break
         pos += 1  # the TAB
     if not quoted or len(cells) < 2:
         return None
-    used = text[:pos].count("\n") + 1
-    raw = "\n".join(lines[start:start + used])
-    return _Record(start + 1, start + used, cells, raw)
+    return _Record(start + 1, start + used, cells, text)
 
 
-def _closing_quote(text: str, pos: int) -> int | None:
+def _closing_quote(text: str, pos: int) -> int:
     """The index of the quote closing a quoted cell opened before *pos*: a quote not
-    doubled, followed by a TAB, a line break or the end; None if there is none."""
+    doubled, followed by a TAB or the end of the text read so far. -1 when the text has
+    no such quote yet (read on), -2 when a quote ends the cell wrongly (not quoting)."""
     while True:
         end = text.find('"', pos)
         if end < 0:
-            return None
+            return -1
         if text.startswith('""', end):
             pos = end + 2
             continue
         after = text[end + 1:end + 2]
-        return end if after in ("", "\t", "\n") else None
+        return end if after in ("", "\t") else -2
 
 
 def _find(text: str, needle: str, pos: int) -> int:
@@ -240,6 +248,8 @@ def _table_rows(reader: _Reader, start: int) -> tuple[list[_Row], list[_Record],
         if count > width or (count < width and not _completes(records, i, width)
                              and (pending or _next_row_count(records, i) == count)):
             break  # a row of another shape: another table starts here
+        if len(rows) > MAX_TABLE_ROWS:  # refuse before reading on (and using memory)
+            GridBudget(reader.name).take(len(rows), width, f"{rows[0].line}행")
         if pending:
             _place_pending(reader, rows, pending, record, width)
             pending = []
@@ -268,6 +278,8 @@ def _width(records: list[_Record], start: int) -> int:
         if total > MAX_TABLE_COLS or number >= 8:
             break
         candidates.append(total)
+    if not candidates:  # the first line alone is wider than any table may be
+        return next(c for c in counts if c > 1)
     return max(candidates, key=lambda w: (*_fit(counts, w), -w))
 
 
@@ -305,7 +317,10 @@ def _completes(records: list[_Record], start: int, width: int) -> bool:
 
 
 def _next_row_count(records: list[_Record], start: int) -> int:
-    return next((len(r.cells) for r in records[start + 1:] if r.is_row), 0)
+    for index in range(start + 1, min(len(records), start + 1 + _WIDTH_PROBE)):
+        if records[index].is_row:
+            return len(records[index].cells)
+    return 0
 
 
 def _place_pending(reader: _Reader, rows: list[_Row], pending: list[_Record], record: _Record,
