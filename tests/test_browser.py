@@ -309,6 +309,7 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         "export-html": "/chair/export.html",  # the print view opens in the browser
         "users": "/console/users",
         "meetings": "/console/meetings",
+        "import": "/console/import",
         "meeting": "/console/meetings/1",
     }
     for width in WIDTHS:

@@ -28,7 +28,7 @@ from tests.web_factory import (
     make_client,
     snapshot,
 )
-from tracker import accounts, review, workflow
+from tracker import accounts, queries, review, workflow
 from tracker.database import Database
 from tracker.web.chair import bar_chart, by_department
 
@@ -388,3 +388,46 @@ def test_meetings_list_counts_items_by_state_and_each_meeting_has_a_page(
     one = client.get(f"/console/meetings/{summary.id}")
     assert one.status_code == 200 and "검토 대기</a>: 1건" in one.text
     assert client.get("/console/meetings/999").status_code == 404
+
+
+def test_import_in_the_console_previews_then_writes_only_on_confirmation(
+        db: Database) -> None:
+    from tests.conftest import SAMPLE
+
+    add_user(db, "sec", "secretariat")
+    client = make_client(db)
+    login(client, "sec")
+    page = client.get("/console/import")
+    assert page.status_code == 200
+    csrf = csrf_of(page.text)
+    before = snapshot(db)
+    shown = client.post("/console/import", data={"csrf": csrf},
+                        files={"file": (SAMPLE.name, SAMPLE.read_bytes(), "text/plain")})
+    assert shown.status_code == 200 and "아직 아무것도 저장하지 않았습니다" in shown.text
+    assert "일자리분과" in shown.text and "일자리정책과" in shown.text and "2022-02-23" in shown.text
+    assert snapshot(db) == before  # nothing written by the preview
+    key = re.search(r'name="key" value="([^"]+)"', shown.text)
+    assert key is not None
+    done = client.post("/console/import", data={"csrf": csrf, "key": key.group(1),
+                                                "action": "confirm"})
+    assert done.status_code == 303 and done.headers["location"].startswith("/console/meetings/")
+    assert "일자리분과" in client.get(done.headers["location"]).text
+    with db.transaction() as session:
+        assert len(queries.list_items(session)) == 14
+
+
+def test_import_in_the_console_asks_for_what_the_file_lacks(db: Database) -> None:
+    add_user(db, "sec", "secretariat")
+    client = make_client(db)
+    login(client, "sec")
+    csrf = csrf_of(client.get("/console/import").text)
+    table = "사업번호,세부사업명,담당부서,실무분과 모니터링 의견\n1-1,사업,관광과,- 예산을 늘릴 것\n"
+    asked = client.post("/console/import", data={"csrf": csrf},
+                        files={"file": ("표.csv", table.encode(), "text/csv")})
+    assert asked.status_code == 400 and 'name="committee"' in asked.text
+    key = re.search(r'name="key" value="([^"]+)"', asked.text)
+    assert key is not None
+    shown = client.post("/console/import", data={"csrf": csrf, "key": key.group(1),
+                                                 "committee": "관광분과",
+                                                 "meeting_date": "2022-03-10"})
+    assert shown.status_code == 200 and "관광분과" in shown.text and "예산을 늘릴 것" in shown.text

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from tracker.clock import Clock, utc_now
 from tracker.config import Settings
 from tracker.database import Database
-from tracker.web import chair, console, devmail, errors, health, reply, sessions, users
+from tracker.web import chair, console, devmail, errors, health, imports, reply, sessions, users
 from tracker.web.context import WebContext, WebOptions, web
 from tracker.web.rendering import make_environment
 from tracker.web.security import AccessLog, FailureLimiter, SecurityHeaders
@@ -31,7 +31,7 @@ def create_app(settings: Settings, database: Database, clock: Clock = utc_now,
     app = FastAPI(title="tracker", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = _context(settings, database, clock, options)
     for router in (reply.router, sessions.router, console.router, chair.router,
-                   health.router, users.router):
+                   health.router, users.router, imports.router):
         app.include_router(router)
     if options.dev_mail_dir is not None:
         app.include_router(devmail.router)
