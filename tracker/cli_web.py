@@ -107,6 +107,7 @@ def _run_demo(folder: Path, host: str, port: int, listener: socket.socket) -> No
         click.echo(f"  분과장 보기:  {base}/chair")
         click.echo(f"  사무국 콘솔:  {base}/console   (사무국 demo / 분과장 chair, 암호 {password})")
         click.echo(f"  받은 메일:    {base}/dev/mail   (회신 링크는 메일 안에 있습니다)")
+        click.echo(f"  회의록 가져오기: {base}/console/import   (사무국 로그인 뒤 파일을 올립니다)")
         options = WebOptions(secret_key=secrets.token_hex(32), dev_mail_dir=catcher.directory)
         run_web(settings, database, listener, options, scheduler=True)
     finally:
