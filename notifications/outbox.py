@@ -8,6 +8,10 @@ same message.
 Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent senders take
 disjoint rows; on SQLite every transaction is `BEGIN IMMEDIATE`, so claims are serialised.
 A SENDING row whose lease has passed (its sender died) is claimed again.
+
+Once a row is SENT its bytes are dropped (SENT_BODY): an e-mail's body may carry a working
+reply link, and the database should hold nothing that opens a reply page. Subject,
+recipients, Message-ID and bookkeeping stay.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, cast
 
@@ -30,6 +34,10 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
+
+# What a sent row's `message` becomes: its bytes may hold a working reply link, and a sent
+# e-mail is never sent again (a retry re-sends only rows not yet SENT).
+SENT_BODY = b""
 
 # Called with the failed row inside mark_failed's transaction (enqueues the secretariat alert).
 FailureNotifier = Callable[[Session, OutboxMessage, datetime], None]
@@ -48,6 +56,26 @@ class Claimed:
     last_error: str | None
     total_recipients: int
     done: tuple[str, ...] = ()  # recipients finished with on earlier attempts
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message ready for the outbox: its bytes built once, and its bookkeeping."""
+
+    dedup_key: str
+    kind: str
+    recipient: str
+    subject: str
+    message_id: str
+    message: bytes
+    cc: tuple[str, ...] = ()
+    item_ids: tuple[int, ...] = ()
+    contact_id: int | None = None
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` as an aware UTC datetime (SQLite hands back naive UTC values)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -87,22 +115,42 @@ def enqueue(
         message = to_bytes(message)
     if not message_id:
         raise ValueError("message_id is required with pre-built bytes")
-    values = dict(
-        dedup_key=dedup_key, kind=kind, recipient=recipient, cc=",".join(cc),
-        subject=subject[:300], message_id=message_id, message=message,
-        item_ids=",".join(str(i) for i in sorted(item_ids)), contact_id=contact_id,
-        state=OutboxState.PENDING, attempts=0, next_attempt_at=now,
-        expires_at=now + lifetime, created_at=now, done_recipients="",
-    )
-    statement = _insert_ignoring_duplicates(session, values).returning(OutboxMessage.id)
-    row_id = session.execute(statement).scalar_one_or_none()
+    queued = Queued(dedup_key=dedup_key, kind=kind, recipient=recipient, subject=subject,
+                    message_id=message_id, message=message, cc=tuple(cc),
+                    item_ids=tuple(item_ids), contact_id=contact_id)
+    row_id = enqueue_many(session, [queued], now, lifetime).get(dedup_key[:300])
     return None if row_id is None else session.get(OutboxMessage, row_id)
 
 
-def _insert_ignoring_duplicates(session: Session, values: Mapping[str, object]) -> Insert:
+def enqueue_many(session: Session, rows: Sequence[Queued], now: datetime,
+                 lifetime: timedelta) -> dict[str, int]:
+    """Add `rows` to the outbox in the caller's transaction with one INSERT … ON CONFLICT DO
+    NOTHING; returns the new rows' ids by dedup key (a key already queued is left out)."""
+    if not rows:
+        return {}
+    values = [_values(row, now, lifetime) for row in rows]
+    statement = _insert_ignoring_duplicates(session, values).returning(
+        OutboxMessage.id, OutboxMessage.dedup_key)
+    return {key: row_id for row_id, key in session.execute(statement)}
+
+
+def _values(row: Queued, now: datetime, lifetime: timedelta) -> dict[str, object]:
+    return dict(
+        dedup_key=row.dedup_key[:300], kind=row.kind, recipient=row.recipient,
+        cc=",".join(row.cc), subject=row.subject[:300], message_id=row.message_id,
+        message=row.message, item_ids=",".join(str(i) for i in sorted(row.item_ids)),
+        contact_id=row.contact_id, state=OutboxState.PENDING, attempts=0,
+        next_attempt_at=now, expires_at=now + lifetime, created_at=now, done_recipients="",
+    )
+
+
+def _insert_ignoring_duplicates(
+    session: Session, values: Mapping[str, object] | Sequence[Mapping[str, object]]
+) -> Insert:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement: Insert = module.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+    table = cast(Table, OutboxMessage.__table__)
+    statement: Insert = module.insert(table).values(values).on_conflict_do_nothing(
         index_elements=["dedup_key"]
     )
     return statement
@@ -196,6 +244,7 @@ def mark_sent(session: Session, row_id: int, worker_id: str, now: datetime) -> b
         log.warning("outbox %s: sent by %s while claimed by %s; a duplicate is possible",
                     row_id, worker_id, row.claimed_by)
     row.state, row.sent_at, row.lease_until = OutboxState.SENT, now, None
+    row.message = SENT_BODY
     return True
 
 
@@ -212,7 +261,7 @@ def mark_all_sent(session: Session, rows: Sequence[Claimed], worker_id: str,
         .where(table.id == bindparam("row_id"), table.state == OutboxState.SENDING,
                table.claimed_by == worker_id)
         .values(state=OutboxState.SENT, sent_at=now, lease_until=None,
-                done_recipients=bindparam("done")),
+                done_recipients=bindparam("done"), message=SENT_BODY),
         [{"row_id": row.id, "done": _done_after(row)} for row in rows])
     left = session.scalars(select(OutboxMessage.id).where(
         OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.state != OutboxState.SENT))

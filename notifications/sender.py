@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 
 from db.models import OutboxState
 from notifications import outbox
+from notifications.alerts import AlertSettings, failure_notifier
 from notifications.mailer import ALL, Mailer, Outcome, SmtpConfig, SmtpSettings
-from notifications.messages import failure_notifier
 
 if TYPE_CHECKING:
     from db.engine import Database
@@ -53,7 +53,7 @@ _POLL_SECONDS = 0.1
 _INTERRUPTED = "Disconnected: 발송 도중 중단됨 (stopped while sending)"
 
 
-class SenderSettings(SmtpSettings, Protocol):
+class SenderSettings(SmtpSettings, AlertSettings, Protocol):
     """The settings the sender reads (tracker.config.Settings has them)."""
 
     @property
@@ -247,8 +247,7 @@ def record(session: Session, settings: SenderSettings, row: outbox.Claimed, outc
         _count(report, "sent")
         _log_outcome(row, worker, "outbox.sent")
         return
-    # messages (being split, issue 11) still takes the whole tracker Settings.
-    notify = failure_notifier(settings)  # type: ignore[arg-type]
+    notify = failure_notifier(settings)
     done = outcome.accepted + [a for a in outcome.permanent if a != ALL]
     outbox.mark_done_recipients(session, row.id, worker, done)
     if outcome.permanent and outcome.temporary:

@@ -257,10 +257,10 @@ def test_reply_accept_and_chair_view(server: tuple[str, Settings, Any], browser:
 def send_and_catch(imported: Database, settings: Settings, catcher: Any) -> list[Any]:
     """Requests for every new item, delivered to the catcher; the caught mails."""
     from notifications import sender
-    from notifications.messages import enqueue_requests
+    from tracker.requests import request_contacts
 
     with imported.transaction() as session:
-        enqueue_requests(session, settings, CURRENT_TIME, actor="sec")
+        request_contacts(session, settings, CURRENT_TIME, actor="sec")
     # (In a thread of its own: Playwright's sync API holds this thread's event loop.)
     flushing = threading.Thread(target=lambda: sender.flush(
         imported, settings, clock=lambda: CURRENT_TIME))

@@ -10,14 +10,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
 from db.models import Item, JobRun, OutboxMessage
-from notifications import digest, reminders, sender
-from notifications.messages import enqueue_requests
-from notifications.scheduler import make_scheduler
+from notifications import sender
 from tests.sample_contacts import give_emails
 from tests.smtp_server import TestServer, smtp_server_fixture  # noqa: F401
-from tracker import workflow
+from tracker import digest, reminders, workflow
 from tracker.clock import utc_now
 from tracker.database import Database
+from tracker.requests import request_contacts
+from tracker.scheduler import make_scheduler
 
 KST = ZoneInfo("Asia/Seoul")
 REQUESTED = datetime(2022, 1, 20, 10, tzinfo=KST)
@@ -28,7 +28,7 @@ DUE = datetime(2022, 2, 23, 10, tzinfo=KST)
 def requested(db: Database, server: TestServer) -> None:
     give_emails(db)
     with db.transaction() as session:
-        enqueue_requests(session, server.settings(), REQUESTED)
+        request_contacts(session, server.settings(), REQUESTED)
     sender.flush(db, server.settings(), clock=lambda: REQUESTED)
     server.messages.clear()
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from db.models import AuditEvent, Contact, Item, ItemStatus, OutboxMessage
 from notifications import sender
-from notifications.messages import enqueue_requests
 from tests.sample_contacts import CONTACTS, give_emails
 from tests.smtp_server import TestServer, smtp_server_fixture  # noqa: F401
 from tracker import links
 from tracker.database import Database
+from tracker.requests import request_contacts
 
 NOW = datetime(2022, 1, 20, 1, 0, tzinfo=UTC)  # Thu 10:00 KST, five days after the meeting
 LINK = re.compile(r"https://tracker\.example\.org/r/([A-Za-z0-9_-]{43})")
@@ -24,7 +24,7 @@ LINK = re.compile(r"https://tracker\.example\.org/r/([A-Za-z0-9_-]{43})")
 def send_requests(db: Database, server: TestServer, **filters: str) -> object:
     settings = server.settings()
     with db.transaction() as session:
-        report = enqueue_requests(session, settings, NOW, **filters)
+        report = request_contacts(session, settings, NOW, **filters)
     sender.flush(db, settings, clock=lambda: NOW)
     return report
 
@@ -123,7 +123,7 @@ def test_exception_before_commit_leaves_no_outbox_row(imported: Database,
                                                       smtp_server: TestServer) -> None:
     give_emails(imported)
     with pytest.raises(RuntimeError), imported.transaction() as session:
-        enqueue_requests(session, smtp_server.settings(), NOW)
+        request_contacts(session, smtp_server.settings(), NOW)
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 8
         raise RuntimeError("crash before commit")
     with imported.transaction() as session:

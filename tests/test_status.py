@@ -16,9 +16,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select, update
 
 from db.models import JobRun, OutboxMessage, OutboxState
-from notifications import scheduler
 from tests.reliability.harness import put
 from tests.web_factory import Clock, make_client
+from tracker import scheduler
 from tracker.config import Settings
 from tracker.database import Database
 from tracker.logs import JsonFormatter

@@ -282,24 +282,44 @@ def test_bar_chart_scales_and_groups_keep_order() -> None:
     assert by_department([]) == []
 
 
-def test_resend_issues_a_new_link_and_the_old_one_stops_working(app_db: Database) -> None:
-    old_token = issue(app_db, "김윤지")
-    client = logged_in(app_db, "sec")
-    assert client.get(f"/r/{old_token}").status_code == 200
-    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
-    done = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf, "confirm": "1"})
-    assert done.status_code == 303
-    assert "이전 링크는 더 이상 쓸 수 없습니다" in client.get(done.headers["location"]).text
-    assert client.get(f"/r/{old_token}").status_code == 410
+def resent_link(app_db: Database) -> str:
+    """The reply link path in the one queued e-mail's text."""
     with app_db.transaction() as session:
         [mail] = list(session.scalars(select(OutboxMessage)))
     assert mail.kind == "request" and mail.recipient.endswith("@example.org")
     body = email.message_from_bytes(mail.message, policy=email.policy.default)
     text = body.get_body(preferencelist=("plain",))
     assert text is not None
-    new_link = re.search(r"https://tracker\.example\.org(/r/[A-Za-z0-9_-]+)", text.get_content())
-    assert new_link is not None
-    assert client.get(new_link.group(1)).status_code == 200
+    found = re.search(r"https://tracker\.example\.org(/r/[A-Za-z0-9_-]+)", text.get_content())
+    assert found is not None
+    return found.group(1)
+
+
+def test_resend_sends_the_same_link_that_keeps_working(app_db: Database) -> None:
+    token = issue(app_db, "김윤지")
+    client = logged_in(app_db, "sec")
+    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
+    done = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf, "confirm": "1"})
+    assert done.status_code == 303
+    assert "같은 회신 링크로" in client.get(done.headers["location"]).text
+    assert resent_link(app_db) == f"/r/{token}"
+    assert client.get(f"/r/{token}").status_code == 200
+
+
+def test_resend_with_a_new_link_blocks_the_old_one(app_db: Database) -> None:
+    old_token = issue(app_db, "김윤지")
+    client = logged_in(app_db, "sec")
+    assert client.get(f"/r/{old_token}").status_code == 200
+    csrf = csrf_of(client.get(f"/console/items/{ITEM}").text)
+    asked = client.post(f"/console/items/{ITEM}/resend", data={"csrf": csrf, "new_link": "1"})
+    assert 'name="new_link" value="1"' in asked.text  # the confirmation keeps the choice
+    done = client.post(f"/console/items/{ITEM}/resend",
+                       data={"csrf": csrf, "new_link": "1", "confirm": "1"})
+    assert done.status_code == 303
+    assert "이전 링크는 더 이상 쓸 수 없습니다" in client.get(done.headers["location"]).text
+    assert client.get(f"/r/{old_token}").status_code == 410
+    new_link = resent_link(app_db)
+    assert new_link != f"/r/{old_token}" and client.get(new_link).status_code == 200
     assert item_of(app_db, ITEM).status == ItemStatus.REQUESTED
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
@@ -26,10 +28,26 @@ def record(
         action=action,
         item_id=item_id,
         meeting_id=meeting_id,
-        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+        detail=_json(detail),
     )
     session.add(event)
     return event
+
+
+def record_many(session: Session, actor: str, action: str, at: datetime,
+                events: Sequence[tuple[int | None, dict[str, Any]]]) -> None:
+    """Add one audit event per (item_id, detail) in `events`, all by `actor` for `action`,
+    with one executemany INSERT (nothing is added to the session's identity map)."""
+    if not events:
+        return
+    table = cast(Table, AuditEvent.__table__)
+    session.execute(insert(table), [
+        dict(at=at, actor=actor, action=action, item_id=item_id, meeting_id=None,
+             detail=_json(detail)) for item_id, detail in events])
+
+
+def _json(detail: dict[str, Any]) -> str:
+    return json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)
 
 
 def history(session: Session, item_id: int) -> list[AuditEvent]:

@@ -29,12 +29,12 @@ def send(app: App, contact: str | None, department: str | None, dry_run: bool) -
     이메일이 없는 담당자는 목록으로 알려 주고 건너뜁니다. 메일 서버에 연결할 수 없으면
     메일은 대기열에 남고, 나중에 `tracker worker`나 `tracker send`가 다시 보냅니다.
     """
-    from notifications.messages import enqueue_requests
     from tracker.clock import utc_now as utc_clock
+    from tracker.requests import request_contacts
 
     scope = app.database.rollback_only() if dry_run else app.transaction()
     with scope as session:
-        report = enqueue_requests(session, app.settings, utc_clock(), contact=contact,
+        report = request_contacts(session, app.settings, utc_clock(), contact=contact,
                                   department=department, actor="cli")
     for who, address, count, info in report.enqueued:
         kind = "참고 안내" if info else "회신 요청"
@@ -81,7 +81,8 @@ def _deliver(app: App) -> None:
 @pass_app
 def remind(app: App, as_of: datetime | None) -> None:
     """기한 안내·독촉 메일을 지금 한 번 계산해 대기열에 넣고 보냅니다."""
-    from notifications import reminders, sender
+    from notifications import sender
+    from tracker import reminders
 
     now = _moment(app, as_of)
     report = reminders.sweep(app.database, app.settings, now)
@@ -135,11 +136,11 @@ def outbox(ctx: click.Context, status: str | None) -> None:
 def outbox_retry(app: App, row_id: int) -> None:
     """실패했거나 대기 중인 메일을 지금 다시 보냅니다."""
     from notifications import outbox as store
-    from notifications.messages import lifetime
     from tracker.clock import utc_now
+    from tracker.letters import outbox_lifetime
 
     with app.transaction() as session:
-        row = store.retry_now(session, row_id, utc_now(), lifetime(app.settings))
+        row = store.retry_now(session, row_id, utc_now(), outbox_lifetime(app.settings))
     if row is None:
         raise UserError(f"메일 {row_id}번이 없거나 이미 보냈거나 보내는 중입니다.")
     _deliver(app)
@@ -163,10 +164,10 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
     끝내면 새 메일을 잡지 않고 보내던 메일만 몇 초 안에 마치고 기록한 뒤 끝납니다 (두 번
     누르면 바로 끝남).
     """
-    from notifications.scheduler import make_scheduler
     from notifications.sender import install_stop_handlers
     from tracker.clock import utc_now as utc_clock
     from tracker.logs import configure_logging
+    from tracker.scheduler import make_scheduler
 
     configure_logging(log_format=app.settings.log_format)
     clock = utc_clock if clock_start is None else _shifted_clock(clock_start)

@@ -127,10 +127,10 @@ def demo_settings(folder: Path, host: str, port: int, smtp_port: int) -> Setting
 def load_demo(database: Database, settings: Settings, password: str) -> None:
     """The sample minutes, an address per contact, a demo user, requests sent to the catcher."""
     from notifications import sender
-    from notifications.messages import enqueue_requests
     from tracker import accounts, contacts
     from tracker.clock import utc_now
     from tracker.importer import import_file
+    from tracker.requests import request_contacts
 
     with as_file(files("tracker").joinpath("demo_data", DEMO_SAMPLE)) as sample, \
             database.transaction() as session:
@@ -144,7 +144,7 @@ def load_demo(database: Database, settings: Settings, password: str) -> None:
                           actor="demo")
         accounts.add_user(session, "chair", password, accounts.role("chair"), actor="demo")
     with database.transaction() as session:
-        enqueue_requests(session, settings, utc_now(), actor="demo")
+        request_contacts(session, settings, utc_now(), actor="demo")
     sender.flush(database, settings, clock=utc_now)
 
 
@@ -213,7 +213,7 @@ def _start_scheduler(database: Database, settings: Settings) -> BackgroundSchedu
 
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from notifications import scheduler as jobs
+    from tracker import scheduler as jobs
     from tracker.clock import utc_now
 
     background = BackgroundScheduler(timezone=ZoneInfo(settings.timezone),

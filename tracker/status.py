@@ -2,7 +2,7 @@
 
 It reads three things and judges them: whether the database answers (and which kind it
 is), when the scheduler's reminder sweep last ran (the JobRun row every sweep stamps, see
-notifications.scheduler), and the outbox backlog. Used by `tracker status` and /healthz;
+tracker.scheduler), and the outbox backlog. Used by `tracker status` and /healthz;
 no web or CLI code here, no secrets in what it returns.
 
 Overall: "fail" when the database does not answer or the last sweep is older than

@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlalchemy import Engine, select, text
 
 from db.models import Item
-from notifications import reminders
 from tests.bench import sweep_data
 from tests.bench.common import machine, median_seconds
+from tracker import reminders
 from tracker.config import Settings
 from tracker.database import Database, open_database
 

@@ -24,10 +24,10 @@ from sqlalchemy import select
 from db.models import OutboxMessage
 from notifications import outbox
 from notifications.compose import Draft, Mailbox, make_message
-from notifications.scheduler import JOB_DEFAULTS, make_scheduler
 from tests.smtp_server import Handler, Received
 from tracker.config import Settings
 from tracker.database import Database
+from tracker.scheduler import JOB_DEFAULTS, make_scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
 LIFETIME = timedelta(days=5)
@@ -115,7 +115,7 @@ class DropAfterDot(Handler):
 
 def fire_times(settings: Settings, database: Database, start: datetime, end: datetime,
                jobs: tuple[str, ...] | None = None) -> list[tuple[datetime, Any]]:
-    """When a scheduler started at `start` (notifications.scheduler, as `tracker worker` builds
+    """When a scheduler started at `start` (tracker.scheduler, as `tracker worker` builds
     it) fires each job until `end`, as (moment, job) in time order. The real triggers compute
     the times; `jobs` limits the ids (the 30 s flush over weeks would be long)."""
     clock = Clock(start)

@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 
 from db.models import Item, JobRun, OutboxMessage
 from notifications import sender
-from notifications.messages import enqueue_requests
-from notifications.scheduler import JOB_IDS
 from tests.reliability.harness import message_ids, run_as_scheduler, scheduler_ids
 from tests.sample_contacts import give_emails
 from tests.smtp_server import TestServer, smtp_server_fixture  # noqa: F401
 from tracker import workflow
 from tracker.config import Settings
 from tracker.database import Database
+from tracker.requests import request_contacts
+from tracker.scheduler import JOB_IDS
 
 KST = ZoneInfo("Asia/Seoul")
 REQUESTED = datetime(2022, 1, 20, 10, tzinfo=KST).astimezone(UTC)
@@ -49,7 +49,7 @@ def requested(db: Database, settings: Settings, due: dict[str, date]) -> None:
             program = item.key.split("#")[0]
             if program in due:
                 workflow.set_due_date(session, item.id, due[program], "test")
-        enqueue_requests(session, settings, REQUESTED)
+        request_contacts(session, settings, REQUESTED)
     sender.flush(db, settings, clock=lambda: REQUESTED)
 
 

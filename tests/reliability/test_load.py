@@ -17,8 +17,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from db.models import Committee, Contact, Department, Item, ItemStatus, Meeting, OutboxState
-from notifications import reminders, sender
-from notifications.messages import enqueue_requests
+from notifications import sender
 from tests.reliability.harness import SECONDS, CountingHandler, Tally, outbox_rows, until
 from tests.smtp_server import TestServer
 from tests.web_factory import (
@@ -30,7 +29,9 @@ from tests.web_factory import (
     login,
     make_client,
 )
+from tracker import reminders
 from tracker.database import Database
+from tracker.requests import request_contacts
 
 KST = ZoneInfo("Asia/Seoul")
 REPLIERS = ("김윤지", "장보영", "선헤미", "어수정")  # the sample's contacts with two-ish items
@@ -143,7 +144,7 @@ def test_eight_concurrent_writers_and_the_sweep_never_show_database_is_locked(
     give_emails(imported)
     add_user(imported, "sec", "secretariat")
     with imported.transaction() as session:
-        enqueue_requests(session, counting_server.settings(),
+        request_contacts(session, counting_server.settings(),
                          datetime(2022, 1, 20, 1, tzinfo=UTC))
     tally = Tally()
     workers = [replier(imported, name, tally) for name in REPLIERS]

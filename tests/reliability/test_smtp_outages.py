@@ -17,7 +17,7 @@ from tests.smtp_server import TestServer, smtp_server_fixture  # noqa: F401
 from tracker.database import Database
 
 T0 = datetime(2022, 3, 2, 1, 0, tzinfo=UTC)  # Wed 10:00 KST
-FLUSH_EVERY = timedelta(seconds=30)  # notifications.scheduler.FLUSH_SECONDS
+FLUSH_EVERY = timedelta(seconds=30)  # tracker.scheduler.FLUSH_SECONDS
 
 
 @pytest.fixture

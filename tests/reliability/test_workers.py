@@ -14,13 +14,14 @@ from sqlalchemy import func, select, update
 
 from db import engine as db_engine
 from db.models import Item, JobRun, OutboxState
-from notifications import scheduler, sender
-from notifications.messages import enqueue_requests
+from notifications import sender
 from tests.conftest import POSTGRES_URL
 from tests.reliability.harness import Clock, message_ids, outbox_rows, put, start_worker
 from tests.sample_contacts import give_emails
 from tests.smtp_server import TestServer, smtp_server_fixture  # noqa: F401
+from tracker import scheduler
 from tracker.database import Database
+from tracker.requests import request_contacts
 
 T0 = datetime(2022, 3, 2, 1, 0, tzinfo=UTC)  # Wed 10:00 KST
 KST = ZoneInfo("Asia/Seoul")
@@ -79,7 +80,7 @@ def test_two_app_instances_running_every_job_at_once_send_each_reminder_and_dige
     give_emails(imported)
     requested = datetime(2022, 1, 20, 10, tzinfo=KST)
     with imported.transaction() as session:
-        enqueue_requests(session, settings, requested)
+        request_contacts(session, settings, requested)
     sender.flush(imported, settings, clock=lambda: requested)
     smtp_server.messages.clear()
     # D-7 of items due 02-28, a Monday (UTC: SQLite keeps wall times, the app stores UTC).

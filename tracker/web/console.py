@@ -12,10 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from db.models import ItemStatus
-from notifications.messages import enqueue_requests, enqueue_resend, enqueue_returned
 from tracker import audit, contacts, links, queries, review, workflow
 from tracker.errors import Conflict, Invalid, NotFound, UserError
 from tracker.labels import STATUS_LABELS
+from tracker.requests import enqueue_returned, request_contacts, resend_request
 from tracker.web.context import MAX_ID, record_id, web
 from tracker.web.rendering import page
 from tracker.web.sessions import ConsoleUser, editor, viewer
@@ -33,7 +33,8 @@ DONE = {
     "needs_reply": "회신 필요 여부를 바꿨습니다.",
     "accepted": "회신을 완료 처리했습니다.",
     "returned": "보완 요청을 보냈습니다.",
-    "resent": "회신 링크를 새로 만들어 요청 메일을 다시 보냈습니다. 이전 링크는 더 이상 쓸 수 없습니다.",
+    "resent": "같은 회신 링크로 요청 메일을 다시 보냈습니다.",
+    "renewed": "회신 링크를 새로 만들어 요청 메일을 다시 보냈습니다. 이전 링크는 더 이상 쓸 수 없습니다.",
     "revoked": "이 담당자의 회신 링크를 막았습니다. 새 링크는 '요청 다시 보내기'로 보낼 수 있습니다.",
 }
 
@@ -114,17 +115,19 @@ CONFIRM = {
     "accept": ("완료 처리", "이 의견의 최근 회신을 완료 처리할까요? 완료 처리하면 부서는 더 고칠 수 없습니다.",
                "완료 처리", False),
     "resend": ("요청 다시 보내기", "담당자에게 이 회의의 미완료 의견 전체에 대한 요청 메일을 다시 보낼까요? "
-               "새 회신 링크가 만들어지고 이전 링크는 더 이상 쓸 수 없습니다.", "요청 다시 보내기", False),
+               "지금의 회신 링크를 그대로 보냅니다. '새 링크'를 고르셨다면 새 링크가 만들어지고 이전 링크는 "
+               "더 이상 쓸 수 없습니다.", "요청 다시 보내기", False),
     "revoke": ("링크 막기", "이 담당자의 이 회의 회신 링크를 막을까요? 막은 링크로는 회신 페이지를 열 수 없습니다. "
                "새 링크는 '요청 다시 보내기'로 보낼 수 있습니다.", "링크 막기", True),
 }
 
 
-def _confirmation(request: Request, item_id: int, user: ConsoleUser, action: str) -> Response:
+def _confirmation(request: Request, item_id: int, user: ConsoleUser, action: str,
+                  fields: dict[str, str] | None = None) -> Response:
     title, message, button, danger = CONFIRM[action]
     return page(web(request).env, "console_confirm.html", user=user, title=title,
                 message=f"의견 {item_id}: {message}", button=button, danger=danger,
-                action=f"/console/items/{item_id}/{action}", fields={}, preview=[],
+                action=f"/console/items/{item_id}/{action}", fields=fields or {}, preview=[],
                 back=f"/console/items/{item_id}")
 
 
@@ -154,14 +157,17 @@ def return_for_revision(request: Request, item_id: ItemId, user: Editor,
 
 @router.post("/console/items/{item_id}/resend")
 def resend(request: Request, item_id: ItemId, user: Editor,
-           confirm: Annotated[str, Form()] = "") -> Response:
-    """Send the item's contact a new request with a new reply link (the old one stops working),
-    after a confirmation page."""
+           confirm: Annotated[str, Form()] = "",
+           new_link: Annotated[str, Form()] = "") -> Response:
+    """Send the item's contact the request again with the same reply link, or with a new
+    one when `new_link` is set (the old one stops working), after a confirmation page."""
     if confirm != "1":
-        return _confirmation(request, item_id, user, "resend")
+        return _confirmation(request, item_id, user, "resend",
+                             {"new_link": new_link} if new_link else None)
     context = web(request)
-    return _change(request, item_id, user, "resent", lambda s: enqueue_resend(
-        s, context.settings, item_id, context.now(), actor=user.username))
+    return _change(request, item_id, user, "renewed" if new_link else "resent",
+                   lambda s: resend_request(s, context.settings, item_id, context.now(),
+                                            actor=user.username, new_link=bool(new_link)))
 
 
 @router.post("/console/items/{item_id}/revoke")
@@ -197,7 +203,7 @@ def send_requests(request: Request, user: Editor,
     scope = context.database.transaction() if confirm == "1" \
         else context.database.rollback_only()
     with scope as session:
-        report = enqueue_requests(session, context.settings, context.now(),
+        report = request_contacts(session, context.settings, context.now(),
                                   contact=contact or None, department=department or None,
                                   actor=user.username)
     if confirm != "1":

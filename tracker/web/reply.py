@@ -17,11 +17,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from notifications.messages import enqueue_receipt
 from tracker import answers, review
 from tracker.answers import Typed
 from tracker.errors import UserError
 from tracker.links import LinkScope, resolve_link
+from tracker.receipts import enqueue_receipt
 from tracker.web import errors
 from tracker.web.context import WebContext, client_address, record_id, web
 from tracker.web.rendering import page

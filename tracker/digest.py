@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -19,8 +19,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import Contact, Department, Item, ItemStatus, JobRun
-from notifications import messages
-from tracker import queries
+from notifications import emails, outbox
+from notifications.compose import Mailbox
+from tracker import letters, queries
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +47,27 @@ def claim_occasion(session: Session, job: str, occasion: str, now: datetime) -> 
     return session.execute(statement).scalar_one_or_none() is not None
 
 
-def run_digest(session: Session, settings: Any, now: datetime) -> bool:
+def run_digest(session: Session, settings: Settings, now: datetime) -> bool:
     """Enqueue this week's digest to the chair unless this week's was already sent; returns
     whether this call did it. A week without a chair address is still marked done."""
     occasion = occasion_of(now, settings.timezone)
     if not claim_occasion(session, JOB, occasion, now):
         return False
-    context = digest_context(session, now.astimezone(ZoneInfo(settings.timezone)).date())
-    row = messages.enqueue_digest(session, settings, occasion, context, now)
-    log.info("digest %s: outbox %s, %s overdue items", occasion, row.id if row else None,
-             context["total"], extra={"event": "digest.enqueued", "occasion": occasion,
-                                      "outbox_id": row.id if row else None})
+    as_of = now.astimezone(ZoneInfo(settings.timezone)).date()
+    departments = digest_departments(session, as_of)
+    row_id = None
+    if settings.chair_email:
+        rendered = emails.render_digest(as_of.isoformat(), departments,
+                                        letters.secretariat(settings))
+        message = emails.Outgoing(kind="digest", dedup_key=f"digest:{occasion}",
+                                  to=Mailbox("분과장", settings.chair_email), rendered=rendered,
+                                  reply_to=settings.secretariat_email)
+        queued = emails.prepare(message, emails.sender_mailbox(settings.mail_from), now)
+        row_id = outbox.enqueue_many(session, [queued], now,
+                                     letters.outbox_lifetime(settings)).get(message.dedup_key)
+    total = sum(len(d.lines) for d in departments)
+    log.info("digest %s: outbox %s, %s overdue items", occasion, row_id, total,
+             extra={"event": "digest.enqueued", "occasion": occasion, "outbox_id": row_id})
     return True
 
 
@@ -65,25 +79,23 @@ def is_due_this_week(now: datetime, zone: str) -> bool:
     return local >= datetime.combine(monday, time(9), tzinfo=local.tzinfo)
 
 
-def digest_context(session: Session, as_of: Any) -> dict[str, Any]:
-    """The digest's content: overdue items per department, with each department's response
-    rate (answered or accepted among its requested reply-needed items)."""
+def digest_departments(session: Session, as_of: date) -> list[emails.DigestDepartment]:
+    """The digest's content: overdue items per department (most overdue department first),
+    with each department's response rate (answered or accepted among its requested
+    reply-needed items)."""
     by_department: dict[str, list[queries.ItemView]] = defaultdict(list)
     for view in queries.overdue(session, as_of):
         by_department[view.department or "(부서 미지정)"].append(view)
     rates = response_rates(session)
-    departments = [
-        dict(name=name, lines=[_line(v) for v in views], response_rate=rates.get(name, "-"))
-        for name, views in by_department.items()
-    ]
-    total = sum(len(d["lines"]) for d in departments)
-    return dict(as_of=as_of.isoformat(), departments=departments, total=total)
+    return [emails.DigestDepartment(name=name, lines=tuple(_line(v) for v in views),
+                                    response_rate=rates.get(name, "-"))
+            for name, views in by_department.items()]
 
 
-def _line(view: queries.ItemView) -> dict[str, Any]:
-    return dict(committee=view.committee, program=view.program or "-",
-                program_name=view.program_name or "", contact=view.contact or "-",
-                due=view.due, days_overdue=view.days_overdue)
+def _line(view: queries.ItemView) -> emails.DigestLine:
+    return emails.DigestLine(committee=view.committee, program=view.program or "-",
+                             program_name=view.program_name or "", contact=view.contact or "-",
+                             due=view.due, days_overdue=view.days_overdue)
 
 
 def response_rates(session: Session) -> dict[str, str]:

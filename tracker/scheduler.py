@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.base import BaseScheduler
@@ -23,25 +23,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import SWEEP_RUN, JobRun
-from notifications import digest, reminders, sender
-from notifications.policy import PolicySettings, ReminderPolicy, is_working_time
-from notifications.sender import Clock, SenderSettings
+from notifications import sender
+from notifications.policy import ReminderPolicy, is_working_time
+from notifications.sender import Clock
+from tracker import digest, reminders
 
 if TYPE_CHECKING:
     from db.engine import Database
+    from tracker.config import Settings as JobSettings
 
 log = logging.getLogger(__name__)
 
 SWEEP_MINUTES = 5
 FLUSH_SECONDS = 30
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
-
-
-class JobSettings(SenderSettings, PolicySettings, Protocol):
-    """The settings the jobs read or pass on (tracker.config.Settings has them)."""
-
-    @property
-    def timezone(self) -> str: ...
 
 
 JOB_IDS = ("reminder-sweep", "outbox-flush", "weekly-digest")

@@ -1,0 +1,115 @@
+"""What an e-mail about a contact's items says, read set-wise.
+
+One Core query reads a whole batch of items with their contact, department, meeting,
+committee, program and discussion note (plain rows: the session's identity map does not
+grow with the run). `letter` turns one contact's rows of one meeting into the plain
+`emails.Letter` the renderers take; `link_text` does the same for a reply link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, and_, select
+from sqlalchemy.orm import Session
+
+from db.models import Committee, Contact, Department, Discussion, Item, Meeting, Program
+from notifications.compose import Mailbox, ascii_address
+from notifications.emails import Letter, Line, LinkText
+from tracker.errors import UserError
+from tracker.links import LinkRef, link_secret, reply_url
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
+
+ACTOR = "mailer"
+Pair = tuple[int, int]  # (contact_id, meeting_id)
+
+_ROWS = (
+    select(Item.id, Item.contact_id, Item.meeting_id, Item.program_id, Item.text,
+           Item.due_date, Item.needs_reply, Item.status, Program.number.label("program"),
+           Program.name.label("program_name"), Discussion.text.label("discussion"),
+           Contact.name.label("contact_name"), Contact.email.label("contact_email"),
+           Contact.department_id, Department.name.label("department"),
+           Committee.name.label("committee"), Meeting.held_on)
+    .select_from(Item)
+    .join(Contact, Contact.id == Item.contact_id)
+    .join(Department, Department.id == Contact.department_id)
+    .join(Meeting, Meeting.id == Item.meeting_id)
+    .join(Committee, Committee.id == Meeting.committee_id)
+    .outerjoin(Program, Program.id == Item.program_id)
+    .outerjoin(Discussion, and_(Discussion.meeting_id == Item.meeting_id,
+                                Discussion.program_id == Item.program_id))
+)
+# The order requests list items in: table order within each meeting.
+TABLE_ORDER = (Item.meeting_id, Program.number, Item.position, Item.id)
+ID_ORDER = (Item.meeting_id, Item.id)
+
+
+def rows(session: Session, *where: Any, order: Sequence[Any] = ID_ORDER) -> list[Row[Any]]:
+    """The letter rows of the items matching `where` (items with a contact only)."""
+    return list(session.execute(_ROWS.where(*where).order_by(*order)))
+
+
+def by_contact_meeting(found: Iterable[Row[Any]]) -> dict[Pair, list[Row[Any]]]:
+    """`found` grouped by (contact, meeting), in order of first appearance."""
+    groups: dict[Pair, list[Row[Any]]] = {}
+    for row in found:
+        groups.setdefault((row.contact_id, row.meeting_id), []).append(row)
+    return groups
+
+
+def letter(group: Sequence[Row[Any]], secretariat: str, comment: str | None = None) -> Letter:
+    """The Letter of one contact's rows of one meeting; a discussion note is shown once per
+    program. Pure."""
+    first, shown, lines = group[0], set(), []
+    for row in group:
+        key = row.program_id or 0
+        lines.append(Line(program=row.program or "-", program_name=row.program_name or "",
+                          text=row.text, discussion=None if key in shown else row.discussion,
+                          due=row.due_date.isoformat(), needs_reply=row.needs_reply,
+                          comment=comment))
+        shown.add(key)
+    replying = [r.due_date for r in group if r.needs_reply] or [r.due_date for r in group]
+    return Letter(greeting=f"{first.department} {first.contact_name} 님께",
+                  committee=first.committee, meeting_date=first.held_on.isoformat(),
+                  programs=", ".join(dict.fromkeys(r.program or "전략" for r in group)),
+                  due=max(replying).isoformat(), lines=tuple(lines), secretariat=secretariat)
+
+
+def secretariat(settings: Settings) -> str:
+    """The address e-mails name for questions (the secretariat, else the sender)."""
+    return settings.secretariat_email or settings.mail_from
+
+
+def link_text(ref: LinkRef, settings: Settings) -> LinkText:
+    """The link as an e-mail shows it: URL, and its last day in the configured zone."""
+    local = ref.expires_at.astimezone(ZoneInfo(settings.timezone))
+    return LinkText(url=reply_url(settings.base_url, ref.token), expires=local.date().isoformat())
+
+
+def secret(settings: Settings) -> bytes:
+    """The key reply-link tokens are derived with."""
+    return link_secret(settings.secret_key)
+
+
+def outbox_lifetime(settings: Settings) -> timedelta:
+    """How long the outbox retries a message with temporary errors."""
+    return timedelta(days=settings.outbox_lifetime_days)
+
+
+def mailbox(name: str, address: str) -> Mailbox:
+    """The recipient `name <address>`; UserError for an address no mail server takes (one
+    stored before addresses were checked)."""
+    if ascii_address(address) is None:
+        raise UserError(f"이 주소로는 보낼 수 없습니다: {name} <{address}>. "
+                        "`tracker contacts add`로 영문 주소를 적어 주세요.")
+    return Mailbox(name, address)
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """Item ids as a dedup key writes them: sorted, joined by dots."""
+    return ".".join(str(i) for i in sorted(ids))
