@@ -89,3 +89,14 @@ def test_a_korean_local_part_is_refused_at_entry_and_never_crashes_send(
                "--email", "cho@example.org").exit_code == 0
     assert run("send").exit_code == 0
     assert "jang@xn--" in " ".join(m.recipients[0] for m in mail_env.messages)
+
+
+@pytest.mark.parametrize("key", ["", "short"])
+def test_worker_and_serve_refuse_to_start_without_a_secret_key(
+    run: Any, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("TRACKER_SECRET_KEY", key)
+    for command in (["worker"], ["serve", "--port", "1"]):
+        result = run(*command)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("오류: 비밀 키 secret_key가") and "TRACKER_SECRET_KEY" in result.output

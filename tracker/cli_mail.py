@@ -166,9 +166,11 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
     """
     from notifications.sender import install_stop_handlers
     from tracker.clock import utc_now as utc_clock
+    from tracker.links import check_secret_key
     from tracker.logs import configure_logging
     from tracker.scheduler import make_scheduler
 
+    check_secret_key(app.settings.secret_key)  # the reply links e-mails carry derive from it
     configure_logging(log_format=app.settings.log_format)
     clock = utc_clock if clock_start is None else _shifted_clock(clock_start)
     scheduler = make_scheduler(app.database, app.settings, clock=clock)

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from tracker.web.context import WebOptions
 
 DEMO_SAMPLE = "2022-01-15-jobs-subcommittee-minutes.txt"
-SECRET_ENV = "TRACKER_SECRET_KEY"
 
 
 @click.command()
@@ -43,13 +42,12 @@ def serve(app: App, host: str, port: int, no_scheduler: bool, dev_mail: Path | N
 
     세션과 양식 서명에 쓰는 비밀 키는 설정 secret_key (TRACKER_SECRET_KEY)에서 읽습니다.
     """
+    from tracker.links import check_secret_key
     from tracker.web.context import WebOptions
 
     listener = listen(host, port)
     secret = app.settings.secret_key
-    if not secret:
-        click.echo(f"주의: {SECRET_ENV}가 없어 임시 키를 씁니다. 다시 시작하면 로그인이 풀립니다.",
-                   err=True)
+    check_secret_key(secret)  # reply links and sessions need one key across processes
     options = WebOptions(secret_key=secret, dev_mail_dir=dev_mail)
     run_web(app.settings, app.database, listener, options, scheduler=not no_scheduler)
 
@@ -108,7 +106,7 @@ def _run_demo(folder: Path, host: str, port: int, listener: socket.socket) -> No
         click.echo(f"  사무국 콘솔:  {base}/console   (사무국 demo / 분과장 chair, 암호 {password})")
         click.echo(f"  받은 메일:    {base}/dev/mail   (회신 링크는 메일 안에 있습니다)")
         click.echo(f"  회의록 가져오기: {base}/console/import   (사무국 로그인 뒤 파일을 올립니다)")
-        options = WebOptions(secret_key=secrets.token_hex(32), dev_mail_dir=catcher.directory)
+        options = WebOptions(secret_key=settings.secret_key, dev_mail_dir=catcher.directory)
         run_web(settings, database, listener, options, scheduler=True)
     finally:
         catcher.stop()
@@ -121,6 +119,7 @@ def demo_settings(folder: Path, host: str, port: int, smtp_port: int) -> Setting
         base_url=f"http://{host}:{port}", smtp_host="127.0.0.1", smtp_port=smtp_port,
         mail_from="tracker@example.org", secretariat_email="secretariat@example.org",
         chair_email="chair@example.com",
+        secret_key=secrets.token_hex(32),  # one demo, one process: its own key
     )
 
 

@@ -85,6 +85,22 @@ def link_secret(secret_key: str) -> bytes:
     return secret_key.encode("utf-8") if secret_key else _process_key()
 
 
+MIN_SECRET_KEY = 16
+
+
+def check_secret_key(secret_key: str) -> None:
+    """UserError unless `secret_key` is set and at least MIN_SECRET_KEY characters long:
+    the web app and the workers derive the reply links every e-mail carries from it."""
+    if len(secret_key) >= MIN_SECRET_KEY:
+        return
+    problem = "설정되지 않았습니다" if not secret_key else f"너무 짧습니다 ({len(secret_key)}자)"
+    raise UserError(
+        f"비밀 키 secret_key가 {problem}. 회신 링크와 로그인을 지키는 키이므로 tracker.toml의 "
+        f"secret_key나 환경 변수 TRACKER_SECRET_KEY에 {MIN_SECRET_KEY}자 이상의 임의 문자열을 "
+        "적어 주세요 (예: python -c \"import secrets; print(secrets.token_hex(32))\"). "
+        "모든 serve·worker 프로세스가 같은 키를 써야 합니다.")
+
+
 def token_for(secret: bytes, link_id: int) -> str:
     """The token of link `link_id` under `secret`. Pure."""
     digest = hmac.new(secret, f"reply-link:{link_id}".encode("ascii"), hashlib.sha256).digest()
