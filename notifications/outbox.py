@@ -128,10 +128,15 @@ def enqueue_many(session: Session, rows: Sequence[Queued], now: datetime,
     NOTHING; returns the new rows' ids by dedup key (a key already queued is left out)."""
     if not rows:
         return {}
-    values = [_values(row, now, lifetime) for row in rows]
-    statement = _insert_ignoring_duplicates(session, values).returning(
-        OutboxMessage.id, OutboxMessage.dedup_key)
-    return {key: row_id for row_id, key in session.execute(statement)}
+    # One statement, compiled once per dialect and cached: the rows go as parameter sets,
+    # which SQLAlchemy sends as multi-row VALUES batches ("insertmanyvalues").
+    table = cast(Table, OutboxMessage.__table__)
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
+    found = session.execute(statement.returning(table.c.id, table.c.dedup_key),
+                            [_values(row, now, lifetime) for row in rows])
+    return {key: row_id for row_id, key in found}
 
 
 def _values(row: Queued, now: datetime, lifetime: timedelta) -> dict[str, object]:

@@ -1,7 +1,7 @@
 """The receipt e-mail after a contact submits replies: one per submission.
 
-Three statements (the items' letter rows, their newest revision numbers, the outbox row)
-and one rendering, in the transaction that stores the replies.
+Two or three statements (the items' letter rows, their newest revision numbers unless the
+caller knows them, the outbox row) and one rendering, in the transaction that stores the replies.
 """
 
 from __future__ import annotations
@@ -24,21 +24,23 @@ if TYPE_CHECKING:
 
 def enqueue_receipt(
     session: Session, settings: Settings, contact_id: int, item_ids: Sequence[int],
-    now: datetime,
+    now: datetime, revisions: dict[int, int] | None = None,
 ) -> int | None:
     """A receipt to the contact for their submitted replies to `item_ids` (call it in the
     transaction that stores the replies). Once per item revision set: submitting the same
-    revisions again enqueues nothing. Returns the outbox id; None when the contact has no
+    revisions again enqueues nothing. `revisions` (item → its newest revision number) saves
+    a query when the caller knows them. Returns the outbox id; None when the contact has no
     address or nothing new was queued."""
     group = letters.rows(session, Item.id.in_(list(item_ids)), Item.contact_id == contact_id)
     if not group or not group[0].contact_email:
         return None
     first = group[0]
     local = now.astimezone(ZoneInfo(settings.timezone))
-    numbers = latest_revisions(session, [r.id for r in group])
-    revisions = ".".join(f"{r.id}r{numbers.get(r.id, 0)}" for r in group)
+    numbers = revisions if revisions is not None and set(revisions) >= {r.id for r in group} \
+        else latest_revisions(session, [r.id for r in group])
+    submitted = ".".join(f"{r.id}r{numbers.get(r.id, 0)}" for r in group)
     message = emails.Outgoing(
-        kind="receipt", dedup_key=f"receipt:{contact_id}:{revisions}",
+        kind="receipt", dedup_key=f"receipt:{contact_id}:{submitted}",
         to=letters.mailbox(first.contact_name, first.contact_email),
         rendered=emails.render_receipt(letters.letter(group, letters.secretariat(settings)),
                                        local.strftime("%Y-%m-%d %H:%M")),
