@@ -7,14 +7,17 @@ from a GET first). The same uvicorn settings serve a FastAPI app whose one route
 constant, written as a plain function and as a coroutine. GET, the bare routes and POST
 run in alternating rounds; the median of each is printed.
 
-Run from the project root (needs `wrk`: apt-get install wrk):
+Run from the project root (with `wrk`, apt-get install wrk; without it a Python client with
+the same connections is used, which shares the CPU with the server and reads lower):
   /work/venv/bin/python -m tests.bench.bench_web [seconds per round]
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -113,7 +116,11 @@ def start(kind: str, db_path: str, port: int, probe: str) -> subprocess.Popen[by
 
 
 def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, str]:
-    """Requests/s from wrk (1 thread, CONNECTIONS connections), and its non-2xx line if any."""
+    """Requests/s from wrk (1 thread, CONNECTIONS connections), and its non-2xx line if any;
+    without wrk, from the Python client below (same connections, keep-alive)."""
+    if shutil.which("wrk") is None:
+        body = re.search(r'wrk.body = "(.*)"', script.read_text()).group(1) if script else None  # type: ignore[union-attr]
+        return asyncio.run(python_load(url, seconds, body))
     args = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     args += ["-s", str(script)] if script else []
     output = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
@@ -121,6 +128,36 @@ def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, str]
     errors = re.search(r"Non-2xx or 3xx responses: \d+", output)
     p99 = re.search(r"99%\s+(\S+)", output)
     return rate, f"p99 {p99.group(1) if p99 else '?'}" + (f", {errors.group(0)}" if errors else "")
+
+
+async def python_load(url: str, seconds: int, body: str | None) -> tuple[float, str]:
+    """Requests/s of CONNECTIONS keep-alive HTTP/1.1 connections sending GET `url` (or POST
+    `body` as a form) for `seconds`; the fallback when wrk is not installed (it spends
+    client CPU on the same cores, so it reads lower than wrk would)."""
+    parts = urllib.parse.urlsplit(url)
+    head = f"{'POST' if body is not None else 'GET'} {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+    if body is not None:
+        head += ("Content-Type: application/x-www-form-urlencoded\r\n"
+                 f"Content-Length: {len(body.encode())}\r\n")
+    request = (head + "\r\n" + (body or "")).encode()
+    deadline = time.perf_counter() + seconds
+    done, failed = [0], [0]
+
+    async def one_connection() -> None:
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        while time.perf_counter() < deadline:
+            writer.write(request)
+            header = await reader.readuntil(b"\r\n\r\n")
+            length = re.search(rb"(?i)content-length: *(\d+)", header)
+            await reader.readexactly(int(length.group(1)) if length else 0)
+            done[0] += 1
+            failed[0] += not header.startswith((b"HTTP/1.1 2", b"HTTP/1.1 3"))
+        writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one_connection() for _ in range(CONNECTIONS)))
+    rate = done[0] / (time.perf_counter() - start)
+    return rate, "python client" + (f", Non-2xx or 3xx responses: {failed[0]}" if failed[0] else "")
 
 
 def post_script(workdir: Path, port: int, token: str) -> tuple[Path, str]:
