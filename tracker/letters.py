@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from db.models import Committee, Contact, Department, Discussion, Item, Meeting, Program
 from notifications.compose import Mailbox, ascii_address
 from notifications.emails import Letter, Line, LinkText
-from tracker.errors import UserError
+from tracker.errors import Invalid
 from tracker.links import LinkRef, link_secret, reply_url
 
 if TYPE_CHECKING:
@@ -102,11 +102,11 @@ def outbox_lifetime(settings: Settings) -> timedelta:
 
 
 def mailbox(name: str, address: str) -> Mailbox:
-    """The recipient `name <address>`; UserError for an address no mail server takes (one
+    """The recipient `name <address>`; Invalid for an address no mail server takes (one
     stored before addresses were checked)."""
     if ascii_address(address) is None:
-        raise UserError(f"이 주소로는 보낼 수 없습니다: {name} <{address}>. "
-                        "`tracker contacts add`로 영문 주소를 적어 주세요.")
+        raise Invalid(f"이 주소로는 보낼 수 없습니다: {name} <{address}>. 영문 주소를 적어 주세요.",
+                      hint_cli="`tracker contacts add`로 고칠 수 있습니다.")
     return Mailbox(name, address)
 
 

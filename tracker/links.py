@@ -37,7 +37,7 @@ from db.models import Item, ReplyLink
 from tracker import audit
 from tracker.clock import as_utc as as_utc  # re-exported for notifications, until it stops using it
 from tracker.clock import utc_now
-from tracker.errors import NotFound
+from tracker.errors import Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +89,12 @@ MIN_SECRET_KEY = 16
 
 
 def check_secret_key(secret_key: str) -> None:
-    """UserError unless `secret_key` is set and at least MIN_SECRET_KEY characters long:
+    """Invalid unless `secret_key` is set and at least MIN_SECRET_KEY characters long:
     the web app and the workers derive the reply links every e-mail carries from it."""
     if len(secret_key) >= MIN_SECRET_KEY:
         return
     problem = "설정되지 않았습니다" if not secret_key else f"너무 짧습니다 ({len(secret_key)}자)"
-    raise UserError(
+    raise Invalid(
         f"비밀 키 secret_key가 {problem}. 회신 링크와 로그인을 지키는 키이므로 tracker.toml의 "
         f"secret_key나 환경 변수 TRACKER_SECRET_KEY에 {MIN_SECRET_KEY}자 이상의 임의 문자열을 "
         "적어 주세요 (예: python -c \"import secrets; print(secrets.token_hex(32))\"). "
