@@ -25,7 +25,7 @@ from db.models import Contact, Department, Item, ItemStatus, OutboxMessage
 from notifications import emails, outbox
 from notifications.policy import ReminderPolicy, first_reminder_at
 from tracker import audit, letters, links
-from tracker.errors import Conflict, NotFound
+from tracker.errors import Invalid, NotFound
 from tracker.letters import ACTOR, Pair
 from tracker.queries import latest_revisions
 
@@ -166,7 +166,7 @@ def resend_request(session: Session, settings: Settings, item_id: int, now: date
     """Send the item's contact the request again for all their open, reply-needed items of
     that meeting, with the same reply link, or with a new one when `new_link` (the old one
     is blocked). Items not yet requested become REQUESTED. Returns the address written to;
-    NotFound without the item, Conflict when there is nobody to write to or nothing left
+    NotFound without the item, Invalid when there is nobody to write to or nothing left
     to ask."""
     found = session.execute(select(Item.contact_id, Item.meeting_id, Contact.email)
                             .outerjoin(Contact, Contact.id == Item.contact_id)
@@ -175,12 +175,12 @@ def resend_request(session: Session, settings: Settings, item_id: int, now: date
         raise NotFound(f"의견 {item_id}번이 없습니다.")
     contact_id, meeting_id, email = found
     if contact_id is None or not email:
-        raise Conflict("담당자나 담당자 이메일이 없어 보낼 수 없습니다. 담당자를 먼저 정해 주세요.")
+        raise Invalid("담당자나 담당자 이메일이 없어 보낼 수 없습니다. 담당자를 먼저 정해 주세요.")
     group = letters.rows(session, Item.contact_id == contact_id, Item.meeting_id == meeting_id,
                          Item.needs_reply.is_(True), Item.status != ItemStatus.ACCEPTED,
                          order=(Item.id,))
     if not group:
-        raise Conflict("다시 보낼 것이 없습니다: 이 담당자의 의견은 모두 완료되었거나 회신이 필요 없습니다.")
+        raise Invalid("다시 보낼 것이 없습니다: 이 담당자의 의견은 모두 완료되었거나 회신이 필요 없습니다.")
     link = _link(session, settings, contact_id, meeting_id, now, renew=new_link)
     message = _request_message(group, link, settings,
                                key=f"resend:{contact_id}:{meeting_id}:{now.isoformat()}")
