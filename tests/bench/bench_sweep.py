@@ -90,9 +90,9 @@ def irreducible(database: Database, settings: Settings) -> tuple[float, int]:
     from db.models import OutboxMessage
     from notifications.compose import Draft, Mailbox, build
 
-    with database.reading() as session:
-        rows = session.execute(select(OutboxMessage).where(
-            OutboxMessage.kind.in_(["reminder", "overdue"]))).scalars().all()
+    with database.reading() as session:  # plain rows: the session is rolled back after
+        rows = session.execute(select(*OutboxMessage.__table__.c).where(
+            OutboxMessage.kind.in_(["reminder", "overdue"]))).all()
     drafts = []
     for row in rows:
         parsed = message_from_bytes(row.message, policy=policy.default)
