@@ -169,3 +169,30 @@ def test_control_characters_in_csv_cells_are_removed(tmp_path: Path) -> None:
     table = next(read_document(path).tables())
     assert [[c.paragraphs for c in row if c] for row in table.grid] == [
         [["연번"], ["사업명"]], [["1"], ["건강", "검진"]]]
+
+
+def test_damaged_files_of_every_kind_are_refused_naming_the_file(tmp_path: Path) -> None:
+    # bytes flipped and files cut short: always one UserError naming the file, never a crash
+    import random
+
+    from tests.corpus_builder import TableSpec
+
+    spec = TableSpec(header=[["연번", "사업명"]], body=[["1", "건강검진"]])
+    sources = [spec.to_xlsx(tmp_path / "원본.xlsx"), spec.to_hwpx(tmp_path / "원본.hwpx"),
+               DATA / "pdf" / "audit-follow-up.pdf"]
+    chance = random.Random(10)
+    for source in sources:
+        data = source.read_bytes()
+        for attempt in range(12):
+            damaged = bytearray(data)
+            if attempt % 2:
+                damaged = damaged[: chance.randrange(len(damaged))]
+            else:
+                for _ in range(5):
+                    damaged[chance.randrange(len(damaged))] = chance.randrange(256)
+            path = tmp_path / f"손상{source.suffix}"
+            path.write_bytes(bytes(damaged))
+            try:
+                read_document(path)
+            except UserError as exc:
+                assert str(exc).startswith(path.name), str(exc)

@@ -20,6 +20,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -100,7 +101,7 @@ def read_xlsx(path: Path) -> Document:
             check_package(package, name)
             parts = _sheet_parts(package)
             scans = [_scan_sheet(package, part, name) for _title, part in parts]
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError):
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError, zlib.error, EOFError):
         raise UserError(f"{name}: 엑셀 파일이 손상되어 읽을 수 없습니다.") from None
     values = _read_values(path, [scan.extent for scan in scans])
     blocks: list[Block] = []
