@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -122,7 +123,8 @@ def _read_zip(path: Path) -> Document:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
             mimetype = package.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError,
+            zlib.error):
         if hwpdoc.sniff(path) == "hwpx":  # a damaged HWPX: hwpdoc says so in its words
             return hwpdoc.read_document(path)
         raise UserError(_DAMAGED_ZIP.format(name=path.name)) from None
