@@ -205,7 +205,8 @@ def test_reply_accept_and_chair_view(server: tuple[str, Settings, Any], browser:
     first.get_by_label("완료 예정일").fill("2022-07-01")
     second = reply.locator("section.item").nth(1)
     second.get_by_label("후속조치 내용").fill("둘째 의견은 아직 쓰는 중")  # not lost by the submit
-    first.get_by_role("button", name="이 의견만 제출").click()
+    with reply.expect_navigation():  # the POST answers with a new page; read that one
+        first.get_by_role("button", name="이 의견만 제출").click()
     assert "회신을 제출했습니다" in reply.content() and FOLLOW_UP in reply.content()
     assert "2건 중 1건 제출" in reply.content()
     no_serious_violations(reply, "reply confirmation")
@@ -216,7 +217,8 @@ def test_reply_accept_and_chair_view(server: tuple[str, Settings, Any], browser:
     counter = reply.locator("section.item").nth(1).locator(".counter")
     assert counter.inner_text() == f"{len('둘째 의견의 후속조치')} / 5,000자"  # counts as typed
     reply.locator("section.item").nth(1).get_by_label("추진중").check()
-    reply.get_by_role("button", name="제출", exact=True).click()
+    with reply.expect_navigation():
+        reply.get_by_role("button", name="제출", exact=True).click()
     assert "2건 중 2건 제출" in reply.content()
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR",

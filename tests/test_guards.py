@@ -101,7 +101,7 @@ def test_csv_with_too_many_rows_is_refused(tmp_path: Path) -> None:
 def test_hwpx_table_declaring_200000_rows_is_refused(tmp_path: Path) -> None:
     path = rewrite_part(MINUTES_HWPX, tmp_path / "행폭탄.hwpx", "Contents/section0.xml",
                         lambda t: re.sub(r'rowCnt="\d+"', 'rowCnt="200000"', t, count=1))
-    with pytest.raises(UserError, match=r"^행폭탄.hwpx 표 1: 표의 행이 너무 많습니다 \(200,000행, 최대 5,000행\)"):
+    with pytest.raises(UserError, match=r"^행폭탄.hwpx 표 1: 표의 행이 너무 많습니다 \(200,000행, 최대 20,000행\)"):
         read_document(path)
 
 

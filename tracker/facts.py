@@ -28,6 +28,7 @@ _YEAR = r"(\d{4})\s*년도?"
 _TITLE = re.compile(_YEAR + r"\s*(?:제\s*)?(?:(\d+)\s*차\s*)?(.*)$")
 _COMMITTEE = re.compile(r"(\S*?(?:분과|위원회))(?=\s|$|회의|협의)")
 _COUNCIL = re.compile(r"(\S*협의체)")
+_COMMITTEE_LINE = re.compile(r"^\s*[가-힣A-Za-z0-9·]{1,30}(?:위원회|분과)\s*$")
 _TITLE_END = re.compile(r"(회의록|회의\s*결과|회의|감사|심사|보고|결과)\s*$")
 _DATE = re.compile(
     r"(\d{4})\s*[.년/-]\s*(\d{1,2})\s*[.월/-]\s*(\d{1,2})\s*일?\.?\s*(?:\((\w)\))?"
@@ -175,6 +176,9 @@ def _read_line(
     if facts.title is None and len(filled) == 1 and (title := read_title(text)):
         facts.title, facts.sequence = title.text, title.sequence
         facts.committee = facts.committee or title.committee
+        return True
+    if facts.committee is None and len(filled) == 1 and _COMMITTEE_LINE.match(text):
+        facts.committee = text.strip()  # a line that is only the committee: "복지환경위원회"
         return True
     pair = labelled(cells)
     if pair is None or not pair[1]:

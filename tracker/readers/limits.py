@@ -29,9 +29,9 @@ MAX_PACKAGE_BYTES = 256 * 1024 * 1024
 # Parts in a zip package.
 MAX_PACKAGE_PARTS = 10_000
 # One table: grid rows, grid columns, and rows × columns.
-MAX_TABLE_ROWS = 5_000
+MAX_TABLE_ROWS = 20_000
 MAX_TABLE_COLS = 256
-MAX_TABLE_POSITIONS = 250_000
+MAX_TABLE_POSITIONS = 400_000
 # Every table of a document together (grid positions), nested tables included.
 MAX_DOCUMENT_POSITIONS = 1_000_000
 # Tables nested in tables.

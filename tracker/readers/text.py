@@ -42,6 +42,8 @@ PAGE_NUMBER = re.compile(
     r"|\(?\s*\d{1,4}\s*(?:쪽|페이지)\s*\)?)\s*$"  # 2쪽, (2 페이지)
 )
 _GROUP_ROW = re.compile(r"^\s*(?:[Ⅰ-Ⅻ]|[IVX]{1,5}\s*[.)])")
+# A section heading ("□ 건의사항", "2. 건의사항", "가. …"): after a blank line it ends a table.
+_HEADING = re.compile(r"^\s*(?:[□■◆◇▶►◎]|\d{1,2}\.\s|[가-하]\.\s|[Ⅰ-Ⅻ]\.?\s|[IVX]{1,5}\.\s)")
 _MARKER = re.compile(r"^\s*([-•·○◦▪■□※*]|\d{1,2}[.)]|[①-⑳])")
 
 
@@ -213,14 +215,22 @@ def _table_rows(reader: _Reader, start: int) -> tuple[list[_Row], list[_Record],
     open_row: _Row | None = None
     pending: list[_Record] = []
     i = start
+    after_blank = False
     while i < len(records):
         record = records[i]
         if record.blank:
+            after_blank = True
             i += 1
             continue
         if not record.is_row and _furniture(reader, record):
             i += 1
             continue
+        if after_blank and rows and not record.is_row and _HEADING.match(record.text):
+            # A heading after a blank line starts the next section: the lines right under
+            # the last row carry on its last cell; the heading and the rest are paragraphs.
+            pending = _join_above(reader, rows, pending)
+            break
+        after_blank = False
         if open_row is not None:
             open_row.last = record.last
             if not record.is_row:
@@ -342,6 +352,20 @@ def _place_pending(reader: _Reader, rows: list[_Row], pending: list[_Record], re
         else:
             rows.append(_Row(line.first, [list(line.cells[0])], span_all=True))
             reader.note(line.first, "칸 나눔(탭)이 없는 줄을 표의 한 행(모든 칸을 합친 칸)으로 읽었습니다.")
+
+
+def _join_above(reader: _Reader, rows: list[_Row], lines: list[_Record]) -> list[_Record]:
+    """Join the lines that follow the last row with no blank line between to its last
+    cell; the lines after them are returned."""
+    expected = max(rows[-1].line, rows[-1].last)
+    joined = 0
+    for line in lines:
+        if line.first != expected + 1:
+            break
+        rows[-1].cells[-1].extend(line.cells[0])
+        reader.note(line.first, "칸 나눔(탭)이 없는 줄을 위 행의 마지막 칸에 이어 붙였습니다.")
+        expected, joined = line.last, joined + 1
+    return lines[joined:]
 
 
 def _trailing_continuation(reader: _Reader, rows: list[_Row], pending: list[_Record]) -> list[_Record]:
