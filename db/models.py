@@ -329,6 +329,7 @@ class Response(Base):
     author: Mapped[str] = mapped_column(String(100))  # contact name, "import", a user
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    via: Mapped[str | None] = mapped_column(String(20))  # "mail": a reply by e-mail (메일 회신)
 
     item: Mapped[Item] = relationship(back_populates="responses")
 
@@ -415,6 +416,8 @@ class OutboxMessage(Base):
         # A reminder threads under the contact's request (messages.request_message_id):
         # "WHERE contact_id = ? AND kind = 'request' ORDER BY id DESC".
         Index("ix_outbox_contact_kind", "contact_id", "kind", "id"),
+        # A received reply or bounce names our message: "WHERE message_id = ?" (tracker.inbound).
+        Index("ix_outbox_message_id", "message_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -477,3 +480,63 @@ class AuditEvent(Base):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_audit_change(mapper: object, connection: object, target: AuditEvent) -> None:
     raise ValueError("audit events are append-only")
+
+
+class InboundState(enum.StrEnum):
+    """Where a received e-mail stands (tracker.inbound)."""
+
+    RECEIVED = "received"  # stored, not yet looked at (or applying it failed: retried)
+    APPLIED = "applied"  # became submitted replies of items
+    WAITING = "waiting"  # waits for the secretariat (the reason says why)
+    IGNORED = "ignored"  # kept, deliberately not applied (the reason says why)
+
+
+class InboundMessage(Base):
+    """A received e-mail, stored whole before anything else is done with it."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        # The console's mailbox: "WHERE state = ? ORDER BY id DESC".
+        Index("ix_inbound_message_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)  # the dedup key
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)  # the message as delivered
+    sender: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    recipient: Mapped[str] = mapped_column(String(254), default="")  # the address it came to
+    text: Mapped[str] = mapped_column(Text, default="")  # the whole text
+    reply: Mapped[str] = mapped_column(Text, default="")  # quotes and signature cut off
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("reply_link.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"))
+    state: Mapped[InboundState] = mapped_column(_enum(InboundState),
+                                                default=InboundState.RECEIVED)
+    reason: Mapped[str] = mapped_column(String(30), default="")  # a code: sender, auto_reply…
+    detail: Mapped[str] = mapped_column(Text, default="")  # the reason in Korean
+    item_ids: Mapped[str] = mapped_column(Text, default="")  # items it was applied to
+    handled_by: Mapped[str | None] = mapped_column(String(100))
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    contact: Mapped[Contact | None] = relationship()
+    attachments: Mapped[list[InboundAttachment]] = relationship(
+        back_populates="message", order_by="InboundAttachment.id")
+
+
+class InboundAttachment(Base):
+    """An attachment of a received e-mail; `data` is empty when it was refused."""
+
+    __tablename__ = "inbound_attachment"
+    __table_args__ = (Index("ix_inbound_attachment_message", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"))
+    name: Mapped[str] = mapped_column(String(200))  # made safe (tracker.inbound.attachments)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    refused: Mapped[str | None] = mapped_column(Text)  # why it was not kept
+
+    message: Mapped[InboundMessage] = relationship(back_populates="attachments")

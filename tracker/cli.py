@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outbox": ("tracker.cli_mail:outbox", "보낼 메일 대기열(outbox)을 봅니다."),
     "worker": ("tracker.cli_mail:worker",
                "기한 안내(5분마다), 메일 발송(30초마다), 주간 요약(월 09:00)을 계속 실행합니다. 웹 없이."),
+    "inbound": ("tracker.cli_inbound:inbound",
+                "메일 회신을 받습니다: 표준 입력의 메일 한 통(기본), IMAP 메일함(--imap), LMTP(--lmtp)."),
     "mailcatcher": ("tracker.cli_mail:mailcatcher",
                     "개발용 메일 서버: 받은 메일을 보내지 않고 폴더에 .eml 파일로 저장합니다."),
     "serve": ("tracker.cli_web:serve",

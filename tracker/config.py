@@ -47,6 +47,18 @@ class Settings:
     smtp_connections: int = 4
     smtp_timeout_seconds: int = 30
     log_format: str = "text"
+    # Replies by e-mail (tracker.inbound)
+    inbound_address: str = ""
+    inbound_separator: str = "+"
+    inbound_same_department: bool = False
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_tls: bool = True
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = ""
+    imap_poll_seconds: int = 60
 
     @property
     def zone(self) -> ZoneInfo:
@@ -62,7 +74,7 @@ class Settings:
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict, safe to print: the SMTP password is masked."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        for secret in ("smtp_password", "secret_key"):
+        for secret in ("smtp_password", "secret_key", "imap_password"):
             if values[secret]:
                 values[secret] = "********"
         return values
@@ -95,6 +107,18 @@ HELP: dict[str, str] = {
     "smtp_connections": "메일 서버에 동시에 여는 연결 수",
     "smtp_timeout_seconds": "메일 서버 응답 대기 시간(초)",
     "log_format": "serve·worker 로그 형식: text(한 줄 글) 또는 json(한 줄에 JSON 객체 하나)",
+    "inbound_address": "메일 회신을 받는 주소 (예: reply@tracker.example.org); 정하면 요청 메일마다 "
+                       "Reply-To: reply+KEY@… 를 붙임 (secret_key 필요)",
+    "inbound_separator": "받는 주소에서 KEY 앞에 붙는 구분 문자 (메일 서버 설정, 보통 +)",
+    "inbound_same_department": "담당자 본인이 아니어도 같은 부서 담당자 주소에서 온 메일 회신을 반영할지",
+    "imap_host": "메일 회신을 가져올 IMAP 서버 (tracker inbound --imap)",
+    "imap_port": "IMAP 서버 포트",
+    "imap_tls": "IMAP에 처음부터 TLS로 연결할지 (false면 평문, 루프백 시험용)",
+    "imap_user": "IMAP 로그인 사용자",
+    "imap_password": "IMAP 로그인 암호 (출력되지 않음)",
+    "imap_folder": "메일 회신을 읽을 IMAP 폴더",
+    "imap_done_folder": "저장한 메일을 옮길 IMAP 폴더 (비우면 옮기지 않고 읽음·깃발 표시)",
+    "imap_poll_seconds": "IDLE을 지원하지 않는 서버를 다시 확인하는 간격(초)",
 }
 
 

@@ -1,0 +1,115 @@
+"""Storing received messages, and reading them back for the console.
+
+A message is stored whole, with its attachments, before anything is decided about it, and
+only once: its Message-ID (or the SHA-256 of its bytes when it has none) is unique.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import InboundAttachment, InboundMessage, InboundState
+from tracker.inbound.reading import ReadMessage
+
+STATE_LABELS = {
+    InboundState.RECEIVED: "처리 전", InboundState.APPLIED: "반영됨",
+    InboundState.WAITING: "확인 필요", InboundState.IGNORED: "무시함",
+}
+
+
+def store(session: Session, read: ReadMessage, raw: bytes, recipient: str,
+          now: datetime) -> tuple[InboundMessage, bool]:
+    """Store the message (RECEIVED) with its attachments in the caller's transaction; returns
+    the row and True, or the row already stored under the same Message-ID and False."""
+    existing = find(session, read.message_id)
+    if existing is not None:
+        return existing, False
+    row = InboundMessage(
+        message_id=read.message_id, received_at=now, raw=raw, sender=read.sender[:254],
+        subject=read.subject[:300], recipient=recipient[:254], text=read.text,
+        reply=read.reply, state=InboundState.RECEIVED, reason="", detail="", item_ids="",
+    )
+    row.attachments = [
+        InboundAttachment(name=a.name[:200], content_type=a.content_type[:100], size=a.size,
+                          data=a.data, refused=a.refused)
+        for a in read.attachments
+    ]
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # delivered twice at the same moment: the other one stored it
+        again = find(session, read.message_id)
+        if again is None:
+            raise
+        return again, False
+    return row, True
+
+
+def find(session: Session, message_id: str) -> InboundMessage | None:
+    """The stored message with `message_id`, or None."""
+    return session.scalar(select(InboundMessage).where(InboundMessage.message_id == message_id))
+
+
+def pending(session: Session, limit: int = 100) -> list[int]:
+    """Ids of stored messages not yet looked at (applying them failed, or was interrupted)."""
+    return list(session.scalars(
+        select(InboundMessage.id).where(InboundMessage.state == InboundState.RECEIVED)
+        .order_by(InboundMessage.id).limit(limit)))
+
+
+@dataclass(frozen=True)
+class MailboxRow:
+    """One received message as the console's mailbox lists it."""
+
+    id: int
+    received_at: datetime
+    sender: str
+    subject: str
+    state: str
+    state_label: str
+    reason: str
+    detail: str
+    attachments: int
+
+
+def listing(session: Session, state: str | None = None, limit: int = 200) -> list[MailboxRow]:
+    """The newest received messages (or those in `state`), newest first, without their
+    bytes."""
+    count = (select(func.count(InboundAttachment.id))
+             .where(InboundAttachment.message_id == InboundMessage.id)
+             .correlate(InboundMessage).scalar_subquery())
+    query = select(InboundMessage.id, InboundMessage.received_at, InboundMessage.sender,
+                   InboundMessage.subject, InboundMessage.state, InboundMessage.reason,
+                   InboundMessage.detail, count.label("attachments"))
+    if state:
+        query = query.where(InboundMessage.state == state)
+    rows = session.execute(query.order_by(InboundMessage.id.desc()).limit(limit))
+    return [MailboxRow(r.id, r.received_at, r.sender, r.subject, r.state.value,
+                       STATE_LABELS[r.state], r.reason, r.detail, r.attachments) for r in rows]
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many received messages are in each state."""
+    rows = session.execute(select(InboundMessage.state, func.count()).group_by(
+        InboundMessage.state))
+    return {state.value: number for state, number in rows}
+
+
+def get(session: Session, message_id: int) -> InboundMessage | None:
+    """One stored message with its attachments (the bytes load when read)."""
+    return session.scalar(select(InboundMessage).where(InboundMessage.id == message_id)
+                          .options(selectinload(InboundMessage.attachments)))
+
+
+def attachment(session: Session, message_id: int, attachment_id: int) -> InboundAttachment | None:
+    """One kept attachment of a stored message, or None (refused ones have no bytes)."""
+    found = session.get(InboundAttachment, attachment_id)
+    if found is None or found.message_id != message_id or found.refused is not None:
+        return None
+    return found
