@@ -33,6 +33,10 @@ def connect(settings: Settings) -> imaplib.IMAP4:
     kind = imaplib.IMAP4_SSL if settings.imap_tls else imaplib.IMAP4
     connection = kind(settings.imap_host, settings.imap_port, timeout=60)
     connection.login(settings.imap_user, settings.imap_password)
+    # Servers announce more after login (MOVE, IDLE); imaplib keeps the greeting's list.
+    status, data = connection.capability()
+    if status == "OK" and data and isinstance(data[0], bytes):
+        connection.capabilities = tuple(data[0].decode("ascii", "replace").upper().split())
     status, _ = connection.select(_quoted(settings.imap_folder))
     if status != "OK":
         raise imaplib.IMAP4.error(f"folder {settings.imap_folder!r} cannot be selected")
