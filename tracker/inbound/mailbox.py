@@ -113,3 +113,50 @@ def attachment(session: Session, message_id: int, attachment_id: int) -> Inbound
     if found is None or found.message_id != message_id or found.refused is not None:
         return None
     return found
+
+
+@dataclass(frozen=True)
+class ItemChoice:
+    """An open item of the message's request, with the text proposed for it."""
+
+    id: int
+    program: str
+    opinion: str
+    proposed: str
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One received message as the console shows it."""
+
+    row: InboundMessage
+    state_label: str
+    contact: str | None
+    items: list[ItemChoice]
+    can_apply: bool
+
+
+def view(session: Session, message_id: int) -> MessageView | None:
+    """The message `message_id` with its attachments and, when it waits and its request is
+    known, the request's open items each with a proposed text: its program's section of the
+    reply, else (for the first item only) the whole reply."""
+    from tracker.inbound import applying
+    from tracker.inbound.targets import Target
+
+    row = get(session, message_id)
+    if row is None:
+        return None
+    contact = row.contact
+    choices: list[ItemChoice] = []
+    if row.contact_id is not None and row.meeting_id is not None:
+        items = applying.open_items(session, Target(row.contact_id, row.meeting_id,
+                                                    row.link_id, "view"))
+        parts = applying.proposal(items, row.reply, applying.attachment_note(row))
+        if not parts and items:
+            parts = {items[0].id: applying.reply_text(row)}
+        choices = [ItemChoice(i.id, i.program.number if i.program else "-", i.text,
+                              parts.get(i.id, "")) for i in items]
+    can_apply = row.state in (InboundState.WAITING, InboundState.IGNORED) and bool(choices)
+    return MessageView(row, STATE_LABELS[row.state],
+                       f"{contact.name} <{contact.email or ''}>" if contact else None,
+                       choices, can_apply)

@@ -112,8 +112,12 @@ def land_stored(database: Database, settings: Settings, stored_id: int,
 
 def land_pending(database: Database, settings: Settings, now: datetime) -> int:
     """Land every stored message still RECEIVED; returns how many were looked at."""
-    with database.reading() as session:
-        ids = mailbox.pending(session)
+    try:
+        with database.reading() as session:
+            ids = mailbox.pending(session)
+    except (OperationalError, DBAPIError) as exc:
+        log.warning("stored inbound messages not looked at: %s", exc)
+        return 0
     for stored_id in ids:
         land_stored(database, settings, stored_id, now)
     return len(ids)
