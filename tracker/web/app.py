@@ -14,7 +14,18 @@ from fastapi.responses import RedirectResponse, Response
 from tracker.clock import Clock, utc_now
 from tracker.config import Settings
 from tracker.database import Database
-from tracker.web import chair, console, devmail, errors, health, imports, reply, sessions, users
+from tracker.web import (
+    chair,
+    console,
+    devmail,
+    errors,
+    health,
+    imports,
+    mailbox,
+    reply,
+    sessions,
+    users,
+)
 from tracker.web.context import WebContext, WebOptions, web
 from tracker.web.rendering import make_environment
 from tracker.web.security import AccessLog, FailureLimiter, SecurityHeaders
@@ -30,8 +41,8 @@ def create_app(settings: Settings, database: Database, clock: Clock = utc_now,
     options = options or WebOptions()
     app = FastAPI(title="tracker", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = _context(settings, database, clock, options)
-    for router in (reply.router, sessions.router, console.router, chair.router,
-                   health.router, users.router, imports.router):
+    for router in (reply.router, sessions.router, console.router, mailbox.router,
+                   chair.router, health.router, users.router, imports.router):
         app.include_router(router)
     if options.dev_mail_dir is not None:
         app.include_router(devmail.router)

@@ -51,7 +51,7 @@ def listing(request: Request, user: Secretariat, state: str = "") -> Response:
         rows = mailbox.listing(session, wanted or None)
         counts = mailbox.counts(session)
     return page(context.env, "console_mailbox.html", user=user, rows=rows, state=wanted,
-                counts=counts, labels={s.value: l for s, l in mailbox.STATE_LABELS.items()},
+                counts=counts, labels={s.value: text for s, text in mailbox.STATE_LABELS.items()},
                 title="받은 회신")
 
 
