@@ -105,3 +105,16 @@ def test_lmtp_refuses_a_forged_address_at_rcpt_and_stores_a_good_one(
     with requested.transaction() as session:
         states = list(session.scalars(select(InboundMessage.state)))
     assert [s.value for s in states] == ["applied"]
+
+
+def test_the_worker_reads_inbound_mail_only_when_it_is_on(imported: Database) -> None:
+    from dataclasses import replace
+
+    from notifications.scheduler import INBOUND_JOB, make_scheduler
+    from tracker.config import Settings
+
+    off = make_scheduler(imported, Settings())
+    on = make_scheduler(imported, replace(SETTINGS, imap_host="127.0.0.1", imap_poll_seconds=45))
+    assert INBOUND_JOB not in {job.id for job in off.get_jobs()}
+    [job] = [job for job in on.get_jobs() if job.id == INBOUND_JOB]
+    assert job.trigger.interval.total_seconds() == 45
