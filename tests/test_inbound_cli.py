@@ -110,11 +110,16 @@ def test_lmtp_refuses_a_forged_address_at_rcpt_and_stores_a_good_one(
 def test_the_worker_reads_inbound_mail_only_when_it_is_on(imported: Database) -> None:
     from dataclasses import replace
 
-    from notifications.scheduler import INBOUND_JOB, make_scheduler
-    from tracker.config import Settings
+    from apscheduler.schedulers.background import BackgroundScheduler
 
-    off = make_scheduler(imported, Settings())
-    on = make_scheduler(imported, replace(SETTINGS, imap_host="127.0.0.1", imap_poll_seconds=45))
-    assert INBOUND_JOB not in {job.id for job in off.get_jobs()}
-    [job] = [job for job in on.get_jobs() if job.id == INBOUND_JOB]
-    assert job.trigger.interval.total_seconds() == 45
+    from tracker.clock import utc_now
+    from tracker.config import Settings
+    from tracker.inbound.jobs import INBOUND_JOB, add_job
+
+    off, on = BackgroundScheduler(), BackgroundScheduler()
+    add_job(off, imported, Settings(), utc_now)
+    add_job(on, imported, replace(SETTINGS, imap_host="127.0.0.1", imap_poll_seconds=45),
+            utc_now)
+    assert off.get_job(INBOUND_JOB) is None
+    job = on.get_job(INBOUND_JOB)
+    assert job is not None and job.trigger.interval.total_seconds() == 45

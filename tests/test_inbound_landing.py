@@ -27,13 +27,14 @@ from db.models import (
     OutboxState,
     Response,
 )
+from notifications import replykey
 from notifications.messages import enqueue_requests
 from tests.sample_contacts import give_emails
 from tracker import workflow
 from tracker.config import Settings
 from tracker.database import Database
 from tracker.export import build_table
-from tracker.inbound import applying, replykey
+from tracker.inbound import applying
 from tracker.inbound.receiving import EX_NOUSER, Result, receive
 
 CORPUS = Path(__file__).parent / "data" / "inbound"

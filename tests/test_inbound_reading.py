@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.inbound import replykey
+from notifications import replykey
 from tracker.inbound.attachments import MAX_BYTES, judge, safe_name
 from tracker.inbound.charsets import decode_header, decode_text
 from tracker.inbound.htmltext import html_to_text

@@ -61,6 +61,7 @@ def test_original_and_attachments_download_under_safe_names(mailbox_db: Database
     page = client.get(f"/console/mailbox/{hwpx.id}")
     assert "2022 조치결과(일자리정책과).hwpx" in page.text
     assert "받지 않음: 받지 않는 파일 형식 (exe)" in page.text
+    assert "문서 내용 보기" in page.text and "2022년 1차 일자리분과 회의록" in page.text
     original = client.get(f"/console/mailbox/{hwpx.id}/original")
     assert original.content == corpus("hwpx_attachment", mailbox_db)
     links = [part.split('"')[0] for part in page.text.split('href="')[1:]

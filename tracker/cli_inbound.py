@@ -49,7 +49,7 @@ def inbound(app: App, recipients: tuple[str, ...], imap: bool, once: bool, lmtp:
 
 
 def _stdin(app: App, recipients: tuple[str, ...]) -> None:
-    from notifications.sender import utc_clock
+    from tracker.clock import utc_now as utc_clock
     from tracker.inbound.receiving import EX_TEMPFAIL, receive
 
     raw = sys.stdin.buffer.read()
@@ -65,7 +65,7 @@ def _stdin(app: App, recipients: tuple[str, ...]) -> None:
 
 
 def _imap(app: App, once: bool) -> None:
-    from notifications.sender import utc_clock
+    from tracker.clock import utc_now as utc_clock
     from tracker.inbound import imap
 
     if not app.settings.imap_host:

@@ -167,6 +167,7 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
     from notifications.sender import install_stop_handlers
     from tracker.clock import utc_now as utc_clock
     from tracker.links import check_secret_key
+    from tracker.inbound.jobs import add_job as add_inbound_job
     from tracker.logs import configure_logging
     from tracker.scheduler import make_scheduler
 
@@ -174,6 +175,7 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
     configure_logging(log_format=app.settings.log_format)
     clock = utc_clock if clock_start is None else _shifted_clock(clock_start)
     scheduler = make_scheduler(app.database, app.settings, clock=clock)
+    add_inbound_job(scheduler, app.database, app.settings, clock)  # replies by e-mail
     for job_id, seconds in (("reminder-sweep", sweep_seconds), ("outbox-flush", flush_seconds),
                             ("weekly-digest", digest_seconds)):
         if seconds is not None:

@@ -214,10 +214,12 @@ def _start_scheduler(database: Database, settings: Settings) -> BackgroundSchedu
 
     from tracker import scheduler as jobs
     from tracker.clock import utc_now
+    from tracker.inbound.jobs import add_job as add_inbound_job
 
     background = BackgroundScheduler(timezone=ZoneInfo(settings.timezone),
                                      job_defaults=jobs.JOB_DEFAULTS)
     jobs.make_scheduler(database, settings, background, clock=utc_now)
+    add_inbound_job(background, database, settings, utc_now)  # replies by e-mail
     background.start()
     return background
 

@@ -17,7 +17,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SMTPSession
 
-from notifications.sender import utc_clock
+from tracker.clock import utc_now as utc_clock
 from tracker.config import Settings
 from tracker.database import Database
 from tracker.inbound.receiving import Result, check_recipient, receive

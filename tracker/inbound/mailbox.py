@@ -134,6 +134,7 @@ class MessageView:
     contact: str | None
     items: list[ItemChoice]
     can_apply: bool
+    documents: dict[int, str]  # attachment id -> the text of an attached HWP/HWPX/XLSX/PDF
 
 
 def view(session: Session, message_id: int) -> MessageView | None:
@@ -141,6 +142,7 @@ def view(session: Session, message_id: int) -> MessageView | None:
     known, the request's open items each with a proposed text: its program's section of the
     reply, else (for the first item only) the whole reply."""
     from tracker.inbound import applying
+    from tracker.inbound.documents import document_text
     from tracker.inbound.targets import Target
 
     row = get(session, message_id)
@@ -157,6 +159,8 @@ def view(session: Session, message_id: int) -> MessageView | None:
         choices = [ItemChoice(i.id, i.program.number if i.program else "-", i.text,
                               parts.get(i.id, "")) for i in items]
     can_apply = row.state in (InboundState.WAITING, InboundState.IGNORED) and bool(choices)
+    documents = {a.id: text for a in row.attachments if a.refused is None
+                 for text in [document_text(a.data, a.name)] if text}
     return MessageView(row, STATE_LABELS[row.state],
                        f"{contact.name} <{contact.email or ''}>" if contact else None,
-                       choices, can_apply)
+                       choices, can_apply, documents)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Item, OutboxMessage, ReplyLink
+from notifications import replykey
 from tracker.config import Settings
-from tracker.inbound import replykey
 from tracker.links import as_utc
 
 AddressState = Literal["keyed", "forged", "plain", "foreign"]

@@ -1,4 +1,5 @@
-"""The reply address of a request: `reply+KEY@tracker.example.org`.
+"""The reply address of a request: `reply+KEY@tracker.example.org` (issue 14: written here
+on every request, reminder and 보완 요청; read back by tracker.inbound).
 
 KEY names a contact's reply link (its id) and carries a MAC under the server secret, so a
 forged or mistyped address is refused before anything is stored. It is 24 characters of
