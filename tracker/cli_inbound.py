@@ -11,6 +11,7 @@ import sys
 import click
 
 from tracker.cli_app import App, pass_app
+from tracker.cli_params import IntRange
 from tracker.errors import UserError
 
 
@@ -21,7 +22,8 @@ from tracker.errors import UserError
 @click.option("--once", is_flag=True, help="--imap: 한 번만 읽고 끝냅니다.")
 @click.option("--lmtp", is_flag=True, help="LMTP 서버로 메일을 받습니다.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="--lmtp: 받을 주소")
-@click.option("--port", default=2424, show_default=True, help="--lmtp: 받을 포트")
+@click.option("--port", type=IntRange(1, 65535), default=2424, show_default=True,
+              help="--lmtp: 받을 포트")
 @pass_app
 def inbound(app: App, recipients: tuple[str, ...], imap: bool, once: bool, lmtp: bool,
             host: str, port: int) -> None:
