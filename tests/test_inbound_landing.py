@@ -1,5 +1,5 @@
 """Where a reply by e-mail lands: every message of the corpus (tests/data/inbound) answered to
-a request that `enqueue_requests` really wrote, on SQLite and PostgreSQL.
+a request that `request_contacts` really wrote, on SQLite and PostgreSQL.
 
 The sample minutes are imported; 선헤미 (일자리정책과) has one open item, 1-4#1; 김윤지 has
 1-1#1 and 1-1#2, and in the multi-item case also 1-4#1. The corpus's placeholder KEY and
@@ -28,7 +28,6 @@ from db.models import (
     Response,
 )
 from notifications import replykey
-from notifications.messages import enqueue_requests
 from tests.sample_contacts import give_emails
 from tracker import workflow
 from tracker.config import Settings
@@ -36,6 +35,7 @@ from tracker.database import Database
 from tracker.export import build_table
 from tracker.inbound import applying
 from tracker.inbound.receiving import EX_NOUSER, Result, receive
+from tracker.requests import request_contacts
 
 CORPUS = Path(__file__).parent / "data" / "inbound"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -57,7 +57,7 @@ def sent(imported: Database) -> Database:
 
 def send_requests(db: Database, settings: Settings = SETTINGS, now: datetime = NOW) -> None:
     with db.transaction() as session:
-        enqueue_requests(session, settings, now)
+        request_contacts(session, settings, now)
 
 
 def request_to(db: Database, name: str) -> tuple[bytes, bytes]:

@@ -166,8 +166,8 @@ def worker(app: App, sweep_seconds: int | None, flush_seconds: int | None,
     """
     from notifications.sender import install_stop_handlers
     from tracker.clock import utc_now as utc_clock
-    from tracker.links import check_secret_key
     from tracker.inbound.jobs import add_job as add_inbound_job
+    from tracker.links import check_secret_key
     from tracker.logs import configure_logging
     from tracker.scheduler import make_scheduler
 

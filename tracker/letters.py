@@ -17,6 +17,7 @@ from sqlalchemy import Row, and_, select
 from sqlalchemy.orm import Session
 
 from db.models import Committee, Contact, Department, Discussion, Item, Meeting, Program
+from notifications import replykey
 from notifications.compose import Mailbox, ascii_address
 from notifications.emails import Letter, Line, LinkText
 from tracker.errors import Invalid
@@ -83,6 +84,16 @@ def letter(group: Sequence[Row[Any]], secretariat: str, comment: str | None = No
 def secretariat(settings: Settings) -> str:
     """The address e-mails name for questions (the secretariat, else the sender)."""
     return settings.secretariat_email or settings.mail_from
+
+
+def reply_to(settings: Settings, link_id: int | None) -> str:
+    """The Reply-To of a message carrying the reply link `link_id`: `reply+KEY@…` naming the
+    link when replies by e-mail are on (`inbound_address` and `secret_key`), else the
+    secretariat's address (also when the message carries no link)."""
+    if link_id is None or not (settings.inbound_address and settings.secret_key):
+        return settings.secretariat_email
+    key = replykey.make_key(settings.secret_key, link_id)
+    return replykey.reply_address(settings.inbound_address, settings.inbound_separator, key)
 
 
 def link_text(ref: LinkRef, settings: Settings) -> LinkText:

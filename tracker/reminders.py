@@ -182,7 +182,8 @@ def _reminder(settings: Settings, key: GroupKey, group: list[Row[Any]], ref: lin
         kind=kind, dedup_key=f"{kind}:{first.contact_email}:{occasion.label}:"
         f"{due.isoformat()}:{letters.id_list(ids)}",
         to=letters.mailbox(first.contact_name, first.contact_email), rendered=rendered,
-        reply_to=settings.secretariat_email, cc=cc, in_reply_to=threads.find(contact_id, ids),
+        reply_to=letters.reply_to(settings, ref.id), cc=cc,
+        in_reply_to=threads.find(contact_id, ids),
         item_ids=ids, contact_id=contact_id, link_id=ref.id)
 
 

@@ -126,7 +126,8 @@ def _request_message(group: Sequence[Row[Any]], ref: links.LinkRef | None,
         kind=kind, dedup_key=key or
         f"{kind}:{first.contact_id}:{first.meeting_id}:{letters.id_list(item_ids)}",
         to=letters.mailbox(first.contact_name, first.contact_email), rendered=rendered,
-        reply_to=settings.secretariat_email, item_ids=item_ids, contact_id=first.contact_id,
+        reply_to=letters.reply_to(settings, ref.id if ref is not None else None),
+        item_ids=item_ids, contact_id=first.contact_id,
         link_id=ref.id if ref is not None else None)
 
 
@@ -220,7 +221,8 @@ def enqueue_returned(session: Session, settings: Settings, item_id: int, comment
         to=letters.mailbox(row.contact_name, row.contact_email),
         rendered=emails.render_returned(letter, letters.link_text(link, settings),
                                         comment.strip()),
-        reply_to=settings.secretariat_email, item_ids=(item_id,), contact_id=row.contact_id,
+        reply_to=letters.reply_to(settings, link.id), item_ids=(item_id,),
+        contact_id=row.contact_id,
         link_id=link.id, in_reply_to=request_message_id(session, row.contact_id, [item_id]))
     return _enqueue(session, settings, [message], now).get(message.dedup_key)
 

@@ -35,7 +35,7 @@ from db.models import (
     OutboxMessage,
     OutboxState,
 )
-from notifications.messages import enqueue_receipt, failure_notifier
+from notifications.alerts import failure_notifier
 from tracker import audit, workflow
 from tracker.config import Settings
 from tracker.errors import UserError
@@ -43,6 +43,7 @@ from tracker.inbound import targets
 from tracker.inbound.reading import ReadMessage, read_message
 from tracker.inbound.sections import split_by_program
 from tracker.inbound.targets import Target
+from tracker.receipts import enqueue_receipt
 
 ACTOR = "메일 회신"
 VIA = "mail"
