@@ -134,8 +134,10 @@ def test_bad_number_row_is_a_warning_not_a_silent_loss() -> None:
 
 def test_missing_facts_name_the_options() -> None:
     doc = document([MONITORING_HEADER, ["1", "1-1", "돌봄", "복지과", "김", "- 확대 요망", ""]])
-    with pytest.raises(UserError, match="--committee.*--meeting-date"):
+    with pytest.raises(UserError, match="분과.*회의 날짜") as raised:
         preview(doc)
+    assert "--" not in raised.value.message  # the web page asks in its own fields
+    assert raised.value.hint_cli and "--committee, --meeting-date" in raised.value.hint_cli
     plan = preview(doc, ImportOptions(committee="돌봄분과", held_on=date(2022, 3, 2)))
     assert plan.minutes.committee == "돌봄분과" and len(plan.items) == 1
 
@@ -185,8 +187,9 @@ AUDIT_DOC = (
 
 
 def test_audit_tables_need_a_department_when_they_have_none() -> None:
-    with pytest.raises(UserError, match="--department"):
+    with pytest.raises(UserError, match="담당부서") as raised:
         preview(document(*AUDIT_DOC), ImportOptions(committee="보건복지위원회"))
+    assert raised.value.hint_cli and "--department" in raised.value.hint_cli
 
 
 def test_audit_tables_under_their_headings() -> None:

@@ -228,16 +228,18 @@ def _require(
     source: str, committee: str | None, held_on: date | None, reading: Reading,
     department: str | None,
 ) -> None:
-    missing = []
+    missing: list[tuple[str, str]] = []  # (what, the CLI option that gives it)
     if not committee:
-        missing.append("분과(위원회) 이름 (예: '2022년 1차 일자리분과 회의록'): --committee")
+        missing.append(("분과(위원회) 이름 (예: '2022년 1차 일자리분과 회의록')", "--committee"))
     if not held_on:
-        missing.append("회의 날짜 ('일 시' 또는 '회의일시' 행): --meeting-date")
+        missing.append(("회의 날짜 ('일 시' 또는 '회의일시' 행)", "--meeting-date"))
     if not department and not any("department" in m.columns for m in reading.tables):
-        missing.append("담당부서 (표에 담당부서 열이 없습니다): --department")
+        missing.append(("담당부서 (표에 담당부서 열이 없습니다)", "--department"))
     if missing:
-        raise UserError(f"{source}: 다음을 문서에서 찾을 수 없습니다. 옵션으로 알려 주세요: "
-                        + "; ".join(missing))
+        # The web form asks for these in its own fields; only the terminal names options.
+        raise UserError(f"{source}: 다음을 문서에서 찾을 수 없습니다: "
+                        + "; ".join(what for what, _ in missing),
+                        hint_cli="옵션으로 알려 주세요: " + ", ".join(o for _, o in missing))
     if committee and len(committee) > COMMITTEE_MAX_LENGTH:
         raise UserError(f"{source}: 분과 이름이 너무 깁니다 ({len(committee)}자, "
                         f"최대 {COMMITTEE_MAX_LENGTH}자).")
