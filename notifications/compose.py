@@ -28,6 +28,9 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from notifications.addresses import ascii_address as ascii_address  # re-exported
+from notifications.addresses import check_address
+
 # SMTP line endings, strict on defects; header_store_parse refuses CR/LF in values.
 POLICY = email.policy.SMTP.clone(raise_on_defect=True, max_line_length=78)
 
@@ -48,21 +51,6 @@ def header_text(value: str) -> str:
     return _UNSAFE.sub(" ", value).strip()
 
 
-def ascii_address(address: str) -> str | None:
-    """`address` in ASCII, as every mail server takes it: unchanged when it is ASCII, with an
-    international domain in punycode (IDNA) when only the domain is not; None when the local
-    part is not ASCII (or the domain is no valid IDN): only SMTPUTF8 (RFC 6531) can carry it."""
-    if address.isascii():
-        return address
-    local, at, domain = address.rpartition("@")
-    if not at or not local.isascii():
-        return None
-    try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:
-        return None
-
-
 @dataclass(frozen=True)
 class Mailbox:
     """A display name and an address, e.g. ("김윤지", "kim@example.org")."""
@@ -71,11 +59,9 @@ class Mailbox:
     address: str
 
     def header(self) -> Address:
-        """The mailbox as an email.headerregistry.Address (name neutralised); ValueError when
-        the address is not a plain addr-spec."""
-        if _UNSAFE.search(self.address) or "," in self.address or "<" in self.address:
-            raise ValueError(f"bad address: {self.address!r}")
-        return Address(display_name=header_text(self.name), addr_spec=self.address)
+        """The mailbox as an email.headerregistry.Address (name neutralised); BadAddress (a
+        ValueError) when the address is not one notifications.addresses accepts."""
+        return Address(display_name=header_text(self.name), addr_spec=check_address(self.address))
 
 
 @dataclass(frozen=True)
@@ -212,7 +198,10 @@ def _mailbox_tokens(mailboxes: Sequence[Mailbox]) -> list[str]:
         if not name:
             tokens.append(spec)
             continue
-        plain = _PLAIN_NAME.fullmatch(name) and "=?" not in name
+        # Plain atoms only when each fits on a folded line; a longer one (a 1,200-character
+        # name) becomes encoded words, which fold, so no line passes RFC 5322's 998.
+        plain = (_PLAIN_NAME.fullmatch(name) and "=?" not in name
+                 and max(len(atom) for atom in name.split(" ")) <= LINE_LIMIT - len("Reply-To: "))
         tokens += [name] if plain else encoded_words(name)
         tokens.append(f"<{spec}>")
     return tokens

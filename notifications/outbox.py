@@ -149,6 +149,29 @@ def _values(row: Queued, now: datetime, lifetime: timedelta) -> dict[str, object
     )
 
 
+SET_ASIDE = "set-aside:"  # dedup_key prefix of a message that could not even be written
+
+
+def set_aside(
+    session: Session, *, dedup_key: str, kind: str, recipient: str, subject: str, reason: str,
+    now: datetime, item_ids: Sequence[int] = (), contact_id: int | None = None,
+) -> None:
+    """Record, in the caller's transaction, a message that cannot be written (its address is
+    unusable, e.g. stored before entry was checked): a FAILED row with the Korean `reason`,
+    shown by `tracker outbox --status failed` and the console, so nothing is dropped in
+    silence. Once per `dedup_key`; the real message's key stays free for after the fix."""
+    values = dict(
+        dedup_key=(SET_ASIDE + dedup_key)[:300], kind=kind, recipient=recipient[:254], cc="",
+        subject=subject[:300], message_id="", message=b"",
+        item_ids=",".join(str(i) for i in sorted(item_ids)), contact_id=contact_id,
+        state=OutboxState.FAILED, attempts=0, next_attempt_at=now, expires_at=now,
+        created_at=now, done_recipients="", last_error=reason[:2000],
+    )
+    log.error("outbox: %s to %s set aside: %s", kind, recipient, reason,
+              extra={"event": "outbox.set_aside", "kind": kind})
+    session.execute(_insert_ignoring_duplicates(session, values))
+
+
 def _insert_ignoring_duplicates(
     session: Session, values: Mapping[str, object] | Sequence[Mapping[str, object]]
 ) -> Insert:
@@ -333,8 +356,8 @@ def retry_now(session: Session, row_id: int, now: datetime, lifetime: timedelta)
     lifetime (the operator's `tracker outbox retry`). None when there is no such row or it
     was already sent."""
     row = session.get(OutboxMessage, row_id)
-    if row is None or row.state in (OutboxState.SENT, OutboxState.SENDING):
-        return None
+    if row is None or row.state in (OutboxState.SENT, OutboxState.SENDING) or not row.message:
+        return None  # (a set-aside row has no message: fix the address, then send again)
     row.state, row.next_attempt_at, row.expires_at = OutboxState.PENDING, now, now + lifetime
     return row
 

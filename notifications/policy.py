@@ -110,8 +110,14 @@ class Occasion:
     at: datetime  # when it may go out (UTC)
 
 
+# Due dates the schedule's arithmetic (days before, overdue intervals, time zones) can hold.
+_EARLIEST_DUE, _LATEST_DUE = date(1000, 1, 1), date(9000, 12, 31)
+
+
 def occasions(due: date, policy: ReminderPolicy) -> list[Occasion]:
-    """The schedule of an item due on `due`, in time order."""
+    """The schedule of an item due on `due`, in time order. A due date stored before entry
+    was checked (0001-01-01, 9999-12-31) is taken as the nearest date the arithmetic holds."""
+    due = min(max(due, _EARLIEST_DUE), _LATEST_DUE)
     nominal: list[tuple[OccasionKind, str, date]] = [
         ("before", f"D-{n}", due - timedelta(days=n)) for n in policy.days_before if n > 0
     ]

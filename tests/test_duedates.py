@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.duedates import DueDate, due_date_for, find_due_date
+from tracker.duedates import DueDate, due_bounds, due_date_for, due_problem, find_due_date
 
 MEETING = date(2022, 1, 15)  # the 2022년 1차 일자리분과 meeting in tests/data
 NEXT = date(2022, 3, 19)
@@ -306,7 +306,10 @@ def test_full_date_in_filler_gives_that_date(
     phrase = f"{day.year}년 {day.month}월 {day.day}일까지"
     text = embed(before, phrase, after, sep)
     found = find_due_date(to_full_width(text) if wide else text, meeting)
-    assert found == DueDate(day, f"{day.year}년 {day.month}월 {day.day}일", "text")
+    if due_problem(day, meeting) is None:
+        assert found == DueDate(day, f"{day.year}년 {day.month}월 {day.day}일", "text")
+    else:  # outside the meeting's year - 1 ... + 10: not believed, the default applies
+        assert found is None
 
 
 year_less_month_phrases = st.sampled_from(
@@ -422,3 +425,23 @@ def test_durations_amounts_numbers_and_times_are_not_dates(
 ) -> None:
     text = embed(before, template.format(a=a, b=b, h=h, mm=mm), after, " ")
     assert find_due_date(text, meeting, None) is None
+
+
+@pytest.mark.parametrize("text", ["9999년 12월 31일까지", "0001년 1월 1일까지", "2033년 1월 1일까지",
+                                  "2020년 12월 31일까지"])
+def test_a_due_date_outside_the_meetings_year_minus_one_to_plus_ten_is_not_believed(
+    text: str,
+) -> None:
+    assert find_due_date(text, MEETING) is None
+    assert due_date_for(text, MEETING).source == "default"
+
+
+def test_the_bounds_are_the_year_before_to_ten_years_after_the_meeting() -> None:
+    assert due_bounds(MEETING) == (date(2021, 1, 1), date(2032, 12, 31))
+    assert find_due_date("2021년 1월 1일까지", MEETING) == DueDate(date(2021, 1, 1), "2021년 1월 1일",
+                                                               "text")
+    assert find_due_date("2032년 12월 31일까지", MEETING) is not None
+    problem = due_problem(date(9999, 12, 31), MEETING)
+    assert problem is not None and "2021-01-01 ~ 2032-12-31" in problem
+    assert due_bounds(date(9999, 5, 1)) == (date(9998, 1, 1), date(9999, 12, 31))
+    assert due_bounds(date(1, 5, 1)) == (date(1, 1, 1), date(11, 12, 31))

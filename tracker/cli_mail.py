@@ -41,6 +41,9 @@ def send(app: App, contact: str | None, department: str | None, dry_run: bool) -
         click.echo(f"  {who} <{address}>: 의견 {count}건 ({kind})")
     for who, count in report.no_email:
         click.echo(f"  건너뜀: {who} (이메일 없음, 의견 {count}건) → `tracker contacts add`", err=True)
+    for who, address, why in report.bad_email:
+        click.echo(f"  건너뜀: {who} <{address}> (주소 오류: {why}) → 주소를 고친 뒤 다시 보내 "
+                   "주세요. `tracker outbox --status failed`에 남겼습니다.", err=True)
     if report.no_contact:
         click.echo(f"  건너뜀: 담당자가 없는 의견 {len(report.no_contact)}건", err=True)
     if dry_run:
@@ -115,6 +118,7 @@ def outbox(ctx: click.Context, status: str | None) -> None:
         return
     from notifications import outbox as store
     from tracker.labels import outbox_kind_label, outbox_state_label
+    from tracker.terminal import visible
 
     app = ctx.find_object(App)
     assert app is not None
@@ -125,9 +129,9 @@ def outbox(ctx: click.Context, status: str | None) -> None:
         click.echo("대기열에 메일이 없습니다.")
     for row_id, state, kind, to, attempts, subject, error in rows:
         click.echo(f"{row_id:>5} {outbox_state_label(state):<6} {outbox_kind_label(kind):<8} "
-                   f"{to:<30} 시도 {attempts} {subject}")
+                   f"{visible(to):<30} 시도 {attempts} {visible(subject)}")
         if error and state != "sent":
-            click.echo(f"      오류: {error}")
+            click.echo(f"      오류: {visible(error)}")
 
 
 @outbox.command("retry")

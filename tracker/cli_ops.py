@@ -27,7 +27,9 @@ LEVEL_LABELS = {"ok": "정상", "warn": "주의", "fail": "장애"}
 def init(app: App) -> None:
     """데이터베이스를 만들거나 최신 구조로 올립니다."""
     app.database  # noqa: B018 - opening it applies the migrations
-    click.echo(f"데이터베이스 준비됨: {app.settings.database_url}")
+    from tracker.database import safe_url
+
+    click.echo(f"데이터베이스 준비됨: {safe_url(app.settings.database_url)}")
 
 
 @click.command()

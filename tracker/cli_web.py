@@ -161,8 +161,9 @@ def run_web(settings: Settings, database: Database, listener: socket.socket,
     background = _start_scheduler(database, settings) if scheduler else None
     try:
         host, port = listener.getsockname()[:2]
+        # X-Forwarded-For is read by the app, from trusted_proxies only (tracker.web.security).
         config = uvicorn.Config(create_app(settings, database, options=options), host=host,
-                                port=port, access_log=False, log_level="info", proxy_headers=True)
+                                port=port, access_log=False, log_level="info", proxy_headers=False)
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         if background is not None:

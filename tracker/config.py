@@ -9,6 +9,7 @@ variables. The CLI's --db option overrides database_url.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ class Settings:
     imap_folder: str = "INBOX"
     imap_done_folder: str = ""
     imap_poll_seconds: int = 60
+    upload_max_bytes: int = 20_000_000
+    trusted_proxies: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -77,7 +80,13 @@ class Settings:
         for secret in ("smtp_password", "secret_key", "imap_password"):
             if values[secret]:
                 values[secret] = "********"
+        values["database_url"] = _masked_url(self.database_url)
         return values
+
+
+def _masked_url(url: str) -> str:
+    # "postgresql://user:secret@host/db" → "postgresql://user:********@host/db"
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1********@", url)
 
 
 HELP: dict[str, str] = {
@@ -119,6 +128,9 @@ HELP: dict[str, str] = {
     "imap_folder": "메일 회신을 읽을 IMAP 폴더",
     "imap_done_folder": "저장한 메일을 옮길 IMAP 폴더 (비우면 옮기지 않고 읽음·깃발 표시)",
     "imap_poll_seconds": "IDLE을 지원하지 않는 서버를 다시 확인하는 간격(초)",
+    "upload_max_bytes": "콘솔에 올리는 파일의 최대 크기(바이트); 다른 요청은 1 MB까지",
+    "trusted_proxies": "X-Forwarded-For를 믿을 역방향 프록시 주소, 쉼표로 구분 (예: 127.0.0.1); "
+                       "비우면 아무것도 믿지 않음",
 }
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from db.models import Contact, Department, Team
-from notifications.compose import ascii_address
+from notifications.addresses import BadAddress, check_address
 from tracker import audit, sources
 from tracker.departments import find_contact, find_department
 from tracker.errors import UserError
 
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _HEADERS = {
     "department": ("department", "부서", "담당부서"),
     "team": ("team", "팀", "담당팀"),
@@ -42,25 +40,25 @@ class ContactRow:
 
 
 def check_email(email: str, where: str) -> str:
-    """`email` stripped, or UserError naming `where` when it is not an address."""
-    email = email.strip()
-    if len(email) > 254 or not _EMAIL.match(email):
-        raise UserError(f"{where}: 올바른 이메일 주소가 아닙니다: {email!r}")
-    if ascii_address(email) is None:
-        # Our messages are plain ASCII (encoded words); a Korean local part would need
-        # UTF-8 headers and a server offering SMTPUTF8, which most council servers lack.
-        raise UserError(f"{where}: @ 앞부분이 한글인 주소로는 보낼 수 없습니다. "
-                        f"영문 주소를 적어 주세요: {email!r}")
-    return email
+    """`email` stripped, or UserError naming `where` and the reason when it is not an address
+    the mail can go to (notifications.addresses: the same check sending makes)."""
+    try:
+        return check_address(email)
+    except BadAddress as problem:
+        raise UserError(f"{where}: 올바른 이메일 주소가 아닙니다 ({problem}): "
+                        f"{email.strip()!r}") from None
 
 
 def add_contact(
     session: Session, department: str, name: str, email: str | None,
     team: str | None = None, actor: str = "cli",
 ) -> tuple[Contact, bool]:
-    """Create or update the contact (department, name); returns it and whether it was new."""
+    """Create or update the contact (department, name); returns it and whether it was new.
+    UserError for a missing name or an address the mail could not go to (check_email)."""
     if not department.strip() or not name.strip():
         raise UserError("부서와 이름을 모두 적어 주세요.")
+    if email:
+        email = check_email(email, "이메일")
     # A department or contact spelled another way ("보건 행정과") is the one stored.
     dept = find_department(session, department) or _get_or_create(
         session, Department, name=department.strip())

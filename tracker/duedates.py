@@ -181,12 +181,36 @@ def _normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+# A due date is believed only from the year before the meeting to ten years after it:
+# "9999년 12월 31일까지" is a typing slip, not a plan (and would overflow date arithmetic).
+YEARS_BEFORE = 1
+YEARS_AFTER = 10
+
+
+def due_bounds(meeting_date: date) -> tuple[date, date]:
+    """The first and last due date accepted for a meeting held on `meeting_date`. Pure."""
+    first = max(1, meeting_date.year - YEARS_BEFORE)
+    last = min(9999, meeting_date.year + YEARS_AFTER)
+    return date(first, 1, 1), date(last, 12, 31)
+
+
+def due_problem(due: date, meeting_date: date) -> str | None:
+    """Why `due` cannot be the due date of an opinion of the meeting on `meeting_date`, in
+    Korean; None when it can. Pure."""
+    first, last = due_bounds(meeting_date)
+    if first <= due <= last:
+        return None
+    return (f"기한 {due.isoformat()}은(는) 받을 수 없습니다: 회의({meeting_date.isoformat()}) "
+            f"전년부터 {YEARS_AFTER}년 뒤까지, 곧 {first.isoformat()} ~ {last.isoformat()} "
+            "사이의 날짜를 적어 주세요.")
+
+
 def _first_resolved(
     pattern: re.Pattern[str], resolve: _Resolver, text: str, ctx: _Context
 ) -> tuple[re.Match[str], date] | None:
     for match in pattern.finditer(text):
         found = resolve(match, ctx)
-        if found is not None:
+        if found is not None and due_problem(found, ctx.meeting) is None:
             return match, found
     return None
 
@@ -196,7 +220,8 @@ def find_due_date(
 ) -> DueDate | None:
     """The due date the opinion text names, or None when it names none.
 
-    Never raises on any string. A returned DueDate has source "text" and as reason
+    Never raises on any string. A date outside due_bounds(meeting_date) is not believed
+    (the default applies instead). A returned DueDate has source "text" and as reason
     the phrase it was read from, as it stands in the text after NFKC normalisation
     and white-space collapsing. Year-less phrases are read against meeting_date;
     "차기 회의"/"다음 회의" gives next_meeting, and no match when that is None.

@@ -121,6 +121,12 @@ def mailbox(name: str, address: str) -> Mailbox:
     return Mailbox(name, address)
 
 
+def bad_address_reason(name: str, address: str, problem: str) -> str:
+    """The Korean reason a message to `name <address>` was set aside, with what to do."""
+    return (f"주소가 올바르지 않아 보내지 않았습니다: {name} <{address}> ({problem}). "
+            "`tracker contacts add`나 콘솔에서 주소를 고친 뒤 다시 보내 주세요.")
+
+
 def id_list(ids: Iterable[int]) -> str:
     """Item ids as a dedup key writes them: sorted, joined by dots."""
     return ".".join(str(i) for i in sorted(ids))

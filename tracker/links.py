@@ -117,12 +117,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
+_LATEST_DUE = date(9000, 12, 31)
+
+
 def link_expiry(latest_due: date | None, now: datetime, valid_days: int = 60) -> datetime:
     """When a link expires: `valid_days` after the latest due date (end of day, UTC), but no
     sooner than `now + valid_days`. Pure."""
     floor = as_utc(now) + timedelta(days=valid_days)
     if latest_due is None:
         return floor
+    # A due date stored before entry was checked (9999-12-31) is taken as the last one the
+    # arithmetic and every time zone can hold.
+    latest_due = min(latest_due, _LATEST_DUE)
     after_due = datetime.combine(latest_due + timedelta(days=valid_days + 1), time(),
                                  tzinfo=UTC)
     return max(floor, after_due)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Contact, Department, Item, ItemStatus, OutboxMessage
 from notifications import emails, outbox
+from notifications.addresses import address_problem
 from notifications.policy import ReminderPolicy, first_reminder_at
 from tracker import audit, letters, links
 from tracker.errors import Invalid, NotFound
@@ -43,6 +44,7 @@ class RequestReport:
     enqueued: list[tuple[str, str, int, bool]] = field(default_factory=list)  # who, to, n, info
     outbox_ids: list[int] = field(default_factory=list)
     no_email: list[tuple[str, int]] = field(default_factory=list)  # contact, item count
+    bad_email: list[tuple[str, str, str]] = field(default_factory=list)  # contact, address, why
     no_contact: list[int] = field(default_factory=list)  # item ids
 
 
@@ -90,10 +92,13 @@ def _request_groups(session: Session, settings: Settings, now: datetime,
                     report: RequestReport) -> None:
     sending = {}
     for pair, group in groups.items():
-        if group[0].contact_email:
-            sending[pair] = group
-        else:
+        if not group[0].contact_email:
             report.no_email.append((_label(group[0]), len(group)))
+        elif problem := address_problem(group[0].contact_email):
+            _set_aside(session, group, problem, now)  # the items stay NEW for after the fix
+            report.bad_email.append((_label(group[0]), group[0].contact_email, problem))
+        else:
+            sending[pair] = group
     needing = [pair for pair, group in sending.items() if any(r.needs_reply for r in group)]
     refs = links.current_links(session, needing, now, settings.reply_link_days,
                                letters.secret(settings))
@@ -108,6 +113,20 @@ def _request_groups(session: Session, settings: Settings, now: datetime,
     mark_requested(session, settings, [(g, ids.get(m.dedup_key)) for m, g in
                                        zip(messages, sending.values(), strict=True)],
                    now, actor)
+
+
+def _set_aside(session: Session, group: Sequence[Row[Any]], problem: str,
+               now: datetime) -> None:
+    # Stored before entry was checked: a FAILED row with the reason, everyone else's mail
+    # goes out.
+    first, item_ids = group[0], [r.id for r in group]
+    kind = "request" if any(r.needs_reply for r in group) else "info"
+    outbox.set_aside(session, dedup_key=f"{kind}:{first.contact_id}:{first.meeting_id}:"
+                     f"{letters.id_list(item_ids)}", kind=kind, recipient=first.contact_email,
+                     subject=f"회신 요청 ({len(group)}건)", now=now,
+                     reason=letters.bad_address_reason(first.contact_name, first.contact_email,
+                                                       problem),
+                     item_ids=item_ids, contact_id=first.contact_id)
 
 
 def _label(row: Row[Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 # (key, heading) pairs: what each listing shows, in order.
 ITEM_COLUMNS = [
@@ -29,18 +31,35 @@ TEXT_PREVIEW = 60  # characters of an opinion shown in a table; JSON and CSV car
 NARROW = {"id", "program", "position", "due", "days_overdue", "status", "needs_reply"}
 
 
-def _cell(key: str, value: Any) -> str:
+# Control characters (C0 but line feed and tab, DEL, C1) and the bidirectional overrides
+# that can make a terminal show other text than the data holds.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(value: object) -> str:
+    """`value` as text safe for a terminal: control and escape characters written as
+    escapes ("\\x1b"), so data cannot move the cursor, recolour or hide what follows. Pure."""
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"),
+                            str(value))
+
+
+def data_text(value: object, style: str = "") -> Text:
+    """`value` for Rich as plain text, never markup: "[/]" or "[link=…]" print as written."""
+    return Text(visible(value), style=style)
+
+
+def _cell(key: str, value: Any) -> Text:
     if value is None:
-        return "-"
+        return Text("-")
     if key == "text" and len(value) > TEXT_PREVIEW:
-        return str(value)[:TEXT_PREVIEW] + "…"
+        return data_text(str(value)[:TEXT_PREVIEW] + "…")
     if key == "needs_reply":
-        return "필요" if value else "불필요"
+        return Text("필요" if value else "불필요")
     if key == "status":
         from tracker.labels import status_label
 
-        return status_label(value)
-    return str(value)
+        return data_text(status_label(value))
+    return data_text(value)
 
 
 def print_records(
@@ -56,7 +75,7 @@ def print_records(
         writer.writeheader()
         writer.writerows(records)
         return
-    table = Table(title=f"{title} ({len(records)}건)", show_lines=True)
+    table = Table(title=data_text(f"{title} ({len(records)}건)"), show_lines=True)
     for key, heading in columns:
         table.add_column(heading, overflow="fold", no_wrap=key in NARROW, min_width=len(heading) * 2,
                          ratio=1 if key == "text" else None)
@@ -70,22 +89,23 @@ def show_item(view: Any, revisions: Sequence[Any], history: Sequence[Any], zone:
     (review.HistoryEntry) as Korean sentences, times in the configured `zone`, named."""
     from tracker.labels import moment_text
 
-    console = Console()
+    console = Console(highlight=False, emoji=False)  # data is text: no markup, no :emoji:
     program = f"{view.program} {view.program_name}" if view.program else f"추진전략 {view.strategy}"
-    console.print(f"[bold]의견 {view.id}[/bold] — {escape(view.committee)} {view.meeting_date} · "
-                  f"{escape(program)}")
-    console.print(f"부서 {view.department or '-'} / {view.team or '-'} / 담당 {view.contact or '-'}",
-                  markup=False)
-    console.print(f"기한 {view.due} ({view.due_label}) · {_cell('status', view.status)}"
-                  f" · 회신 {_cell('needs_reply', view.needs_reply)}", markup=False)
-    console.print(f"\n{view.text}\n", markup=False)
+    console.print(f"[bold]의견 {view.id}[/bold] — {escape(visible(view.committee))} "
+                  f"{view.meeting_date} · {escape(visible(program))}")
+    console.print(visible(f"부서 {view.department or '-'} / {view.team or '-'} / "
+                          f"담당 {view.contact or '-'}"), markup=False)
+    console.print(visible(f"기한 {view.due} ({view.due_label}) · {_cell('status', view.status)}"
+                          f" · 회신 {_cell('needs_reply', view.needs_reply)}"), markup=False)
+    console.print(f"\n{visible(view.text)}\n", markup=False)
     for shown in revisions:
         state = "완료" if shown.accepted else "제출"
         kind = f", {shown.kind}" if shown.kind else ""
         console.print(f"회신 {shown.revision}차 ({state}{kind}, {moment_text(shown.created_at, zone)}): ",
                       end="", markup=False)
-        console.print(shown.text, markup=False)
+        console.print(visible(shown.text), markup=False)
     if history:
         console.print("\n[bold]변경 이력[/bold]")
         for entry in history:
-            console.print(f"{moment_text(entry.at, zone)} {entry.sentence}", markup=False)
+            console.print(f"{moment_text(entry.at, zone)} {visible(entry.sentence)}",
+                          markup=False)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import Contact, Department, Item, ItemStatus, Response
 from tracker import audit
 from tracker.clock import utc_now
+from tracker.duedates import due_problem
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.queries import get_item, get_item_alone, latest_revisions
 
@@ -21,8 +22,12 @@ RESPONSE_KINDS = ("반영", "일부반영", "추진중", "반영곤란")
 
 
 def set_due_date(session: Session, item_id: int, due: date, actor: str) -> Item:
-    """Give the item a due date set by hand (kept on later re-imports)."""
+    """Give the item a due date set by hand (kept on later re-imports); Invalid (Korean)
+    for a date outside the meeting's year − 1 … + 10 (duedates.due_bounds)."""
     item = get_item(session, item_id)
+    problem = due_problem(due, item.meeting.held_on)
+    if problem:
+        raise Invalid(problem)
     if item.due_date != due:
         audit.record(session, actor, "due_changed", item_id=item.id, old=item.due_date, new=due)
         item.due_date, item.due_reason, item.due_source = due, "수동 지정", "manual"

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from tracker.clock import Clock, utc_now
 from tracker.config import Settings
 from tracker.database import Database
+from tracker.errors import UserError
 from tracker.web import (
     chair,
     console,
@@ -28,11 +29,20 @@ from tracker.web import (
 )
 from tracker.web.context import WebContext, WebOptions, web
 from tracker.web.rendering import make_environment
-from tracker.web.security import AccessLog, FailureLimiter, SecurityHeaders
+from tracker.web.security import (
+    AccessLog,
+    BodyLimit,
+    FailureLimiter,
+    PasswordGate,
+    SecurityHeaders,
+    TrustedProxies,
+)
 
 log = logging.getLogger(__name__)
 STYLESHEET = "site.css"
 SCRIPT = "reply.js"  # the reply page's character counters; every page works without it
+# The console's file uploads get settings.upload_max_bytes; every other body FORM_MAX_BYTES.
+UPLOAD_PATHS = ("/console/import", "/console/upload")
 
 
 def create_app(settings: Settings, database: Database, clock: Clock = utc_now,
@@ -40,6 +50,7 @@ def create_app(settings: Settings, database: Database, clock: Clock = utc_now,
     """The web app for `settings` and `database`; `clock` gives the current UTC time."""
     options = options or WebOptions()
     app = FastAPI(title="tracker", docs_url=None, redoc_url=None, openapi_url=None)
+    app.router.redirect_slashes = False  # Starlette's would build the URL from the Host header
     app.state.web = _context(settings, database, clock, options)
     for router in (reply.router, sessions.router, console.router, mailbox.router,
                    chair.router, health.router, users.router, imports.router):
@@ -50,6 +61,8 @@ def create_app(settings: Settings, database: Database, clock: Clock = utc_now,
     app.add_api_route(f"/static/{STYLESHEET}", stylesheet, methods=["GET", "HEAD"])
     app.add_api_route(f"/static/{SCRIPT}", script, methods=["GET", "HEAD"])
     _handle_errors(app)
+    app.add_middleware(BodyLimit, upload_limit=settings.upload_max_bytes,
+                       upload_prefixes=UPLOAD_PATHS)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app
@@ -60,11 +73,17 @@ def _context(settings: Settings, database: Database, clock: Clock,
     if not options.secret_key:
         log.warning("secret key not set: sessions and forms last until this process ends")
     secret = (options.secret_key or secrets.token_hex(32)).encode()
+    try:
+        proxies = TrustedProxies(settings.trusted_proxies)
+    except ValueError as problem:
+        raise UserError(f"설정 trusted_proxies는 쉼표로 구분한 IP 주소나 네트워크여야 합니다: "
+                        f"{problem}") from None
     return WebContext(
         settings=settings, database=database, clock=clock, options=options, secret=secret,
         env=make_environment(settings.timezone),
         token_limiter=FailureLimiter(options.bad_token_limit, options.bad_token_window, clock),
         login_limiter=FailureLimiter(options.login_failure_limit, 60.0, clock),
+        password_gate=PasswordGate(), proxies=proxies,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from jinja2 import Environment
 from tracker.clock import Clock, local_date
 from tracker.config import Settings
 from tracker.database import Database
-from tracker.web.security import FailureLimiter
+from tracker.web.security import FailureLimiter, PasswordGate, TrustedProxies
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class WebContext:
     env: Environment
     token_limiter: FailureLimiter
     login_limiter: FailureLimiter
+    password_gate: PasswordGate = field(default_factory=PasswordGate)
+    proxies: TrustedProxies = field(default_factory=lambda: TrustedProxies(""))
 
     def now(self) -> datetime:
         """The current time (UTC, from the injected clock)."""
@@ -61,8 +63,10 @@ def web(request: Request) -> WebContext:
 
 
 def client_address(request: Request) -> str:
-    """The client's address (uvicorn's proxy-headers support sets it behind a trusted proxy)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address: the connection's, or, when that is one of `trusted_proxies`,
+    the one the proxy wrote in X-Forwarded-For (from anyone else that header is ignored)."""
+    host = request.client.host if request.client else "unknown"
+    return web(request).proxies.client(host, request.headers.get("x-forwarded-for"))
 
 
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every database

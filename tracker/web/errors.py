@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse
+from starlette.routing import Match
 
 from tracker.errors import NotFound, Unavailable, UserError
 from tracker.web.rendering import page
@@ -59,6 +61,19 @@ def for_error(env: Environment, error: UserError) -> HTMLResponse:
     return response
 
 
+def slash_redirect(request: Request) -> str | None:
+    """For "/console/" when "/console" is a page: that page on the configured public address
+    (settings.base_url), never built from the Host header, which the client chooses."""
+    path = request.url.path.rstrip("/")
+    if not path or path == request.url.path:
+        return None
+    scope = {"type": "http", "path": path, "method": request.method}
+    if not any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+        return None
+    query = f"?{request.url.query}" if request.url.query else ""
+    return str(request.app.state.web.settings.base_url).rstrip("/") + path + query
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that render every error as the Korean error page."""
 
@@ -78,6 +93,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, exc: HTTPException) -> Response:
+        target = slash_redirect(request) if exc.status_code == 404 else None
+        if target is not None:
+            return RedirectResponse(target, status_code=307)
         response = error_page(env(request), exc.status_code)
         response.headers.update(exc.headers or {})
         return response

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -30,6 +30,8 @@ from tracker.web.security import check_signature, sign
 ATTEMPTS = 3  # a POST racing another on the same item is retried (unique revision numbers)
 router = APIRouter()
 FIELDS = ("text", "kind", "reason", "planned")  # one item's fields, named "text-{item id}" …
+BUSY = ("지금은 저장하는 사람이 많아 저장하지 못했습니다. 적은 내용은 그대로 있으니 잠시 후 "
+        "다시 제출해 주세요.")
 
 
 class LinkRefused(Exception):
@@ -66,9 +68,6 @@ async def show(token: str, request: Request) -> Response:
 
 
 def _show(context: WebContext, token: str, request: Request) -> Response:
-    refused = _refuse_if_limited(context, request)
-    if refused is not None:
-        return refused
     try:
         with context.database.reading() as session:
             link = _link(context, session, token, request)
@@ -96,12 +95,13 @@ async def save_one(token: str, item_id: str, request: Request) -> Response:
 
 def _post(context: WebContext, request: Request, token: str, form: dict[str, str],
           only: int | None) -> Response:
-    refused = _refuse_if_limited(context, request)
-    if refused is not None:
-        return refused
     for attempt in range(ATTEMPTS):
         try:
             return _store(context, request, token, form, only)
+        except OperationalError as error:
+            if not is_busy(error):
+                raise
+            return _busy_again(context, token, form, only)
         except (IntegrityError, DBAPIError):
             # Another POST took this revision number or draft row (or the database chose us
             # as the victim of a conflict): nothing of ours was kept; try again.
@@ -185,17 +185,41 @@ def _form_page(context: WebContext, data: review.ReplyPage, csrf: str, token: st
                 max_reason=answers.MAX_REASON, title="후속조치 회신")
 
 
+def is_busy(error: OperationalError) -> bool:
+    """Whether `error` is SQLite's "database is locked" (a writer waited past its time)."""
+    return "locked" in str(error.orig).lower()
+
+
+def _busy_again(context: WebContext, token: str, form: Mapping[str, str],
+                only: int | None) -> Response:
+    # SQLite stayed locked past busy_timeout (a long import): nothing was kept. The form
+    # comes back with everything as typed, to be sent again in a moment.
+    with context.database.reading() as session:
+        state, link = resolve_link(session, token, context.now())
+        if state != "ok" or link is None:
+            return _refusal_page(context, state)
+        data = review.reply_page(session, link.contact_id, link.meeting_id)
+        csrf = sign(context.secret, "reply", str(link.id))
+    typed = typed_fields(form, [i.id for i in data.items if i.editable], only)
+    response = _form_page(context, data, csrf, token, {only or -1: BUSY}, typed, status=503)
+    response.headers["Retry-After"] = "10"
+    return response
+
+
 def _link(context: WebContext, session: Session, token: str, request: Request) -> LinkScope:
+    # A valid link always works, even from an address over the limit (one NAT serves every
+    # department); only the wrong tokens of such an address get 429.
     state, link = resolve_link(session, token, context.now())
     if state != "ok" or link is None:
-        context.token_limiter.record_failure(client_address(request))
+        address = client_address(request)
+        if context.token_limiter.blocked(address):
+            raise LinkRefused("limited")
+        context.token_limiter.record_failure(address)
         raise LinkRefused(state)
     return link
 
 
-def _refuse_if_limited(context: WebContext, request: Request) -> Response | None:
-    if not context.token_limiter.blocked(client_address(request)):
-        return None
+def _limited(context: WebContext) -> Response:
     response = page(context.env, "error.html", 429, title="잠시 후 다시 시도해 주세요",
                     message="잘못된 요청이 너무 많습니다. 1분 뒤에 다시 시도해 주세요.")
     response.headers["Retry-After"] = str(int(context.options.bad_token_window))
@@ -203,6 +227,8 @@ def _refuse_if_limited(context: WebContext, request: Request) -> Response | None
 
 
 def _refusal_page(context: WebContext, state: str) -> Response:
+    if state == "limited":
+        return _limited(context)
     if state in ("expired", "revoked"):
         return page(context.env, "link_gone.html", 410, title="회신 링크를 쓸 수 없습니다",
                     secretariat_email=context.settings.secretariat_email)

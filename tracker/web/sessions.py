@@ -147,18 +147,25 @@ def login(request: Request, username: Annotated[str, Form()] = "",
     """Check the password; on success a new session and a redirect to the console."""
     context = web(request)
     address = client_address(request)
-    if context.login_limiter.blocked(address):
-        return errors.error_page(context.env, 429, "로그인 실패가 너무 많습니다. 1분 뒤에 다시 시도해 주세요.")
     nonce = str(read_cookie(request).get("nonce", ""))
     if not nonce or not check_signature(context.secret, "login", nonce, csrf):
         return login_form(request, next)
-    with context.database.reading() as session:
-        user = accounts.authenticate(session, username, password)
-        role = user.role if user else None
-        uid = user.id if user else None
-        version = user.session_version if user else 0
+    # Counted before it is checked, so parallel attempts cannot pass the limit; at most
+    # PASSWORD_CHECKS argon2 checks (64 MiB each) run at once, the others wait or get 429.
+    if not context.login_limiter.attempt(address):
+        return _busy(context, "로그인 실패가 너무 많습니다. 1분 뒤에 다시 시도해 주세요.")
+    with context.password_gate.turn() as allowed:
+        if not allowed:
+            context.login_limiter.forgive(address)
+            return _busy(context, "로그인 요청이 몰려 있습니다. 잠시 후 다시 시도해 주세요.")
+        with context.database.reading() as session:
+            user = accounts.authenticate(session, username, password)
+            role = user.role if user else None
+            uid = user.id if user else None
+            version = user.session_version if user else 0
+    if uid is not None:
+        context.login_limiter.forgive(address)
     if uid is None:
-        context.login_limiter.record_failure(address)
         return _login_page(context, nonce, _safe_next(next), status=400,
                            error="사용자 이름 또는 암호가 맞지 않습니다.")
     target = _safe_next(next) or ("/chair" if role == UserRole.CHAIR else "/console")
@@ -184,6 +191,12 @@ def logout(request: Request, user: Annotated[ConsoleUser, Depends(viewer)],
 def login_redirect(path: str) -> RedirectResponse:
     """Where an anonymous visitor of `path` is sent."""
     return RedirectResponse(f"/console/login?next={quote(_safe_next(path))}", status_code=303)
+
+
+def _busy(context: WebContext, message: str) -> Response:
+    response = errors.error_page(context.env, 429, message)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _login_page(context: WebContext, nonce: str, next_path: str, status: int = 200,
