@@ -26,6 +26,7 @@ a table (its first line) and every cell of a row (the row's first line).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tracker.document import Block, Cell, Document, Notice, Paragraph, Table
@@ -357,15 +358,8 @@ def _place_pending(reader: _Reader, rows: list[_Row], pending: list[_Record], re
 def _join_above(reader: _Reader, rows: list[_Row], lines: list[_Record]) -> list[_Record]:
     """Join the lines that follow the last row with no blank line between to its last
     cell; the lines after them are returned."""
-    expected = max(rows[-1].line, rows[-1].last)
-    joined = 0
-    for line in lines:
-        if line.first != expected + 1:
-            break
-        rows[-1].cells[-1].extend(line.cells[0])
-        reader.note(line.first, "칸 나눔(탭)이 없는 줄을 위 행의 마지막 칸에 이어 붙였습니다.")
-        expected, joined = line.last, joined + 1
-    return lines[joined:]
+    return _join_contiguous(reader, rows[-1], lines, lambda line: True,
+                            "칸 나눔(탭)이 없는 줄을 위 행의 마지막 칸에 이어 붙였습니다.")
 
 
 def _trailing_continuation(reader: _Reader, rows: list[_Row], pending: list[_Record]) -> list[_Record]:
@@ -373,19 +367,29 @@ def _trailing_continuation(reader: _Reader, rows: list[_Row], pending: list[_Rec
     marker, no blank line between) join it; the rest are paragraphs after the table."""
     if not rows or not pending or not rows[-1].cells[-1]:
         return pending
-    last = rows[-1]
-    marker = _MARKER.match(last.cells[-1][0])
+    marker = _MARKER.match(rows[-1].cells[-1][0])
+
+    def same_marker(line: _Record) -> bool:
+        found = _MARKER.match(line.text)
+        return bool(marker and found and found.group(1)[0] == marker.group(1)[0])
+
+    return _join_contiguous(reader, rows[-1], pending, same_marker,
+                            "표 바로 아래 줄을 표의 마지막 칸에 이어 붙였습니다.")
+
+
+def _join_contiguous(reader: _Reader, last: _Row, lines: list[_Record],
+                     accept: Callable[[_Record], bool], message: str) -> list[_Record]:
+    """Join to *last*'s last cell the lines that follow it line after line (no blank line
+    between) while *accept* holds, each with *message*; the lines after them are returned."""
+    expected = max(last.line, last.last)
     joined = 0
-    expected_line = max(last.line, last.last)
-    for line in pending:
-        same = marker and (m := _MARKER.match(line.text)) and m.group(1)[0] == marker.group(1)[0]
-        if line.first != expected_line + 1 or not same:
+    for line in lines:
+        if line.first != expected + 1 or not accept(line):
             break
         last.cells[-1].extend(line.cells[0])
-        reader.note(line.first, "표 바로 아래 줄을 표의 마지막 칸에 이어 붙였습니다.")
-        expected_line = line.last
-        joined += 1
-    return pending[joined:]
+        reader.note(line.first, message)
+        expected, joined = line.last, joined + 1
+    return lines[joined:]
 
 
 def _padded(row: _Row, width: int) -> _Row:
