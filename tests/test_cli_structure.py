@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import click
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tracker import cli_commands
 from tracker.cli import COMMANDS, cli, load_command
+from tracker.cli_korean import _korean_help
 
 PACKAGE = Path(__file__).parent.parent / "tracker"
 HEAVY = ("sqlalchemy", "fastapi", "uvicorn", "aiosmtplib", "openpyxl", "hwpx", "jinja2",
@@ -37,6 +42,52 @@ def test_help_lists_every_command_without_loading_one() -> None:
     command_modules = {entry.split(":")[0] for entry, _ in COMMANDS.values()}
     assert not command_modules & loaded
     assert "tracker.config" not in loaded
+
+
+def test_the_console_script_answers_help_without_click() -> None:
+    # The entry point `tracker` (tracker.__main__:main) as the installed script runs it.
+    script = ("import sys, json\n"
+              "sys.argv = ['tracker', '--help']\n"
+              "from tracker.__main__ import main\n"
+              "main()\n"
+              "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert "click" not in loaded
+    assert not {m for m in loaded if m.startswith("tracker.") and m not in
+                ("tracker.__main__", "tracker.cli_commands")}
+    assert "명령:" in done.stdout and "demo" in done.stdout
+
+
+@pytest.mark.parametrize("columns", ["50", "80", "200"])
+def test_the_fast_help_is_the_help_click_shows(columns: str) -> None:
+    environment = {**os.environ, "COLUMNS": columns}
+    fast = subprocess.run([sys.executable, "-m", "tracker", "--help"], capture_output=True,
+                          text=True, check=True, env=environment).stdout
+    # `--db x` before `--help` takes the click path.
+    through_click = subprocess.run([sys.executable, "-m", "tracker", "--db", "x", "--help"],
+                                   capture_output=True, text=True, check=True,
+                                   env=environment).stdout
+    assert fast == through_click
+    limit = min(int(columns), 80)
+    assert max(cli_commands.columns(line) for line in fast.splitlines()) <= limit
+
+
+def test_the_help_screens_options_are_the_groups_options() -> None:
+    ctx = click.Context(cli)
+    records = [param.get_help_record(ctx) for param in cli.get_params(ctx)]
+    shown = [(term, _korean_help(text)) for term, text in filter(None, records)]
+    assert shown == list(cli_commands.OPTIONS)
+
+
+@given(st.lists(st.sampled_from(["회의록을", "가져오고(import),", "a", "TRACKER_DATABASE_URL",
+                                 "의견별", "기한과", "담당자를", "관리합니다."]), min_size=1),
+       st.integers(min_value=20, max_value=100))
+def test_wrapped_help_keeps_every_word_within_the_width(words: list[str], width: int) -> None:
+    lines = cli_commands.wrap(" ".join(words), width)
+    assert " ".join(lines).split() == words
+    assert all(cli_commands.columns(line) <= width or " " not in line for line in lines)
 
 
 def test_a_commands_help_loads_only_its_own_module() -> None:

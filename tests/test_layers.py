@@ -11,12 +11,12 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
-# The front ends: the web app and the CLI (tracker.cli, tracker.cli_mail, …).
+# The front ends: the web app and the CLI (tracker.__main__, tracker.cli, tracker.cli_mail, …).
 FRONT_ENDS = ("tracker.web", "tracker.cli")
 
 
 def is_front_end(module: str) -> bool:
-    return module == "tracker.web" or module.startswith(("tracker.web.", "tracker.cli"))
+    return module in ("tracker.web", "tracker.__main__") or module.startswith(("tracker.web.", "tracker.cli"))
 
 
 def test_tracker_notifications_db_contracts_are_kept() -> None:

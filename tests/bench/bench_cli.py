@@ -62,8 +62,11 @@ def alternating_medians(commands: dict[str, list[str]],
 
 # Runs `tracker ARGS` from the checkout given as the first argument, with this interpreter:
 # the same way for this checkout and an older one, so the two compare fairly in one run.
-FROM_CHECKOUT = ("import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'tracker'; "
-                 "from tracker.cli import main; main()")
+# The entry point is tracker.__main__:main since the fast `--help`; tracker.cli:main before.
+ENTRY = ("try:\n    from tracker.__main__ import main\n"
+         "except ImportError:\n    from tracker.cli import main\n"
+         "main()")
+FROM_CHECKOUT = "import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'tracker'\n" + ENTRY
 HERE = Path(__file__).resolve().parent.parent.parent
 
 
@@ -77,7 +80,7 @@ def from_checkout(root: Path, *args: str) -> list[str]:
 # start of this interpreter, `python -c pass` included) stays out, as in a regular install;
 # the checkout and site-packages are put on the path by hand.
 WITHOUT_SITE = ("import site, sys; sys.path[:0] = [sys.argv.pop(1), sys.argv.pop(1)]; "
-                "sys.argv[0] = 'tracker'; from tracker.cli import main; main()")
+                "sys.argv[0] = 'tracker'\n" + ENTRY)
 
 
 def editable_install() -> bool:
