@@ -11,6 +11,7 @@ check of the importer on tables nobody built it around.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -50,3 +51,62 @@ def test_status_table_saved_by_korean_excel(tmp_path: Path) -> None:
     assert [i["status"] for i in items] == ["accepted", "answered", "answered"]
     kept = [row for row in preview["rows"]]
     assert len(kept) >= 3  # two group rows and the 계 row are listed, not dropped in silence
+
+
+def _audit_sheet(path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_rows_after_blank_rows_of_a_sheet_stay_in_the_table(tmp_path: Path) -> None:
+    # Secretariats leave blank rows between groups of a spreadsheet; a row after one, even a
+    # row with its right-hand cells empty, is a row of the same table.
+    path = _audit_sheet(tmp_path / "감사.xlsx", [
+        ["2022년 행정사무감사 시정요구사항 처리결과"], [],
+        ["연번", "시정요구사항", "처리결과", "비고"],
+        [1, "예산 집행 잔액 관리 철저", "잔액 반납 완료", "완료"],
+        [2, "위탁시설 점검 강화", None, None], [],
+        [3, "민원 처리 기한 준수", "처리 기한 관리 시스템 도입 추진 중", "추진중"],
+        [None, None, None, None],
+        [4, "청사 안전 점검"],
+    ])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(tmp_path / "t.db"), "import", str(path),
+                                 "--dry-run", "--format", "json", "--department", "총무과",
+                                 "--committee", "행정자치위원회", "--meeting-date", "2022-11-30"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)["items"]
+    assert [i["text"] for i in items] == ["예산 집행 잔액 관리 철저", "위탁시설 점검 강화",
+                                          "민원 처리 기한 준수", "청사 안전 점검"]
+    assert [i["status"] for i in items] == ["accepted", "new", "answered", "new"]
+
+
+def test_a_table_that_cannot_be_read_as_a_continuation_is_named(tmp_path: Path) -> None:
+    # After the follow-up table, a narrower table without a header holding numbered rows
+    # (a second page pasted with its columns merged): not read, and the preview says so.
+    from tracker.document import Cell, Document, Table
+    from tracker.importer import ImportOptions, preview
+
+    def table(rows: list[list[str]], where: str) -> Table:
+        grid: list[list[Cell | None]] = [
+            [Cell([text] if text else [], r, c, where=f"{where} {r + 1}행")
+             for c, text in enumerate(row)] for r, row in enumerate(rows)]
+        return Table(grid, where)
+
+    document = Document(source="감사.hwpx", kind="hwpx", blocks=[
+        table([["연번", "시정요구사항", "처리결과", "비고"],
+               ["1", "예산 집행 잔액 관리 철저", "잔액 반납 완료", "완료"]], "표 1"),
+        table([["2", "위탁시설 점검 강화"], ["3", "민원 처리 기한 준수"]], "표 2"),
+    ])
+    plan = preview(document, ImportOptions(committee="행정자치위원회", department="총무과",
+                                           held_on=date(2022, 11, 30)))
+    assert [item.text for item in plan.items] == ["예산 집행 잔액 관리 철저"]
+    assert any(w.where == "표 2" and "읽지 않은 표" in w.message and "2개" in w.message
+               for w in plan.warnings)

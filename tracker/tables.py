@@ -294,6 +294,8 @@ def read_tables(document: Document) -> Reading:
             _read_table(continued, state, last[1], last[2])
             between = []
             continue
+        if last is not None and id(block) not in by_table:
+            _warn_if_items_left(block, state)
         last, between = None, []
         for table in _walk(block):
             match = by_table.get(id(table))
@@ -305,6 +307,18 @@ def read_tables(document: Document) -> Reading:
     if not reading.entries:
         raise UserError(f"{document.source}: {profile.title}에 항목 행이 하나도 없습니다.")
     return reading
+
+
+def _warn_if_items_left(table: Table, state: _State) -> None:
+    """A table right after a read one that is neither a continuation nor a table of its own
+    but holds numbered rows: those rows are not read, and the preview says so."""
+    numbered = [row for row in table.grid
+                if (texts := [_text(cell) for cell in row if _text(cell)])
+                and len(texts) >= 2 and NUMBER_PATTERN.match(clean_number(texts[0]))]
+    if numbered:
+        state.reading.warnings.append(Notice(table.where, (
+            f"머리글이 없고 위 표와 칸 수가 달라 읽지 않은 표가 있습니다 (번호가 있는 행 "
+            f"{len(numbered)}개). 위 표에 이어지는 행이면 원본에서 칸을 맞춰 주세요.")))
 
 
 def _passes_any(table: Table) -> bool:

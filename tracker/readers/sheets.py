@@ -1,7 +1,8 @@
 """Spreadsheets (XLSX, CSV) as a :class:`Document`.
 
 A sheet is a grid of cell values; it becomes blocks like this, the same for XLSX and CSV:
-rows with nothing in them separate *stretches*; in a stretch, the rows before the first
+rows with nothing in them separate *stretches* (each keeps the sheet's columns, so a stretch
+after a blank row lines up under the header above it); in a stretch, the rows before the first
 row with two or more filled cells are paragraphs (a title above the header, ``회의록``),
 and the rest is one table, so a one-cell row inside a table (a group heading, a line
 continued after a page break) stays in it. A stretch without any such row is paragraphs.
@@ -255,9 +256,13 @@ def sheet_blocks(sheet: Sheet, name: str, where: RowName) -> list[Block]:
     for (r, c), cell in sorted(sheet.items()):
         by_row.setdefault(r, []).append((c, cell))
     budget = GridBudget(name)
+    # Every part of the sheet keeps the sheet's columns, so rows after a blank row line up
+    # under the header above it and are read as the same table's rows.
+    frame = (min((c for _r, c in sheet), default=0),
+             max((c + cell.col_span - 1 for (_r, c), cell in sheet.items()), default=0))
     blocks: list[Block] = []
     for rows in _stretches(sheet):
-        blocks.extend(_stretch_blocks(by_row, rows, where, budget))
+        blocks.extend(_stretch_blocks(by_row, rows, where, budget, frame))
     return blocks
 
 
@@ -275,7 +280,7 @@ def _stretches(sheet: Sheet) -> Iterator[list[int]]:
 
 
 def _stretch_blocks(by_row: dict[int, list[tuple[int, SheetCell]]], rows: list[int],
-                    where: RowName, budget: GridBudget) -> list[Block]:
+                    where: RowName, budget: GridBudget, frame: tuple[int, int]) -> list[Block]:
     def filled(row: int) -> list[SheetCell]:
         return [cell for _c, cell in by_row.get(row, []) if cell.text.strip()]
 
@@ -283,16 +288,15 @@ def _stretch_blocks(by_row: dict[int, list[tuple[int, SheetCell]]], rows: list[i
     head = rows if start is None else rows[:start]
     blocks: list[Block] = [Paragraph(cell.text, where(row)) for row in head for cell in filled(row)]
     if start is not None:
-        blocks.append(_table(by_row, rows[start:], where, budget))
+        blocks.append(_table(by_row, rows[start:], where, budget, frame))
     return blocks
 
 
 def _table(by_row: dict[int, list[tuple[int, SheetCell]]], rows: list[int], where: RowName,
-           budget: GridBudget) -> Table:
+           budget: GridBudget, frame: tuple[int, int]) -> Table:
     first, last = rows[0], rows[-1]
     placed = [(r, c, cell) for r in rows for c, cell in by_row.get(r, [])]
-    left = min(c for _r, c, _cell in placed)
-    right = max(c + cell.col_span - 1 for _r, c, cell in placed)
+    left, right = frame
     n_rows, n_cols = last - first + 1, right - left + 1
     budget.take(n_rows, n_cols, where(first))
     grid: list[list[Cell | None]] = [[None] * n_cols for _ in range(n_rows)]
