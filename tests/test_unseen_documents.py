@@ -110,3 +110,25 @@ def test_a_table_that_cannot_be_read_as_a_continuation_is_named(tmp_path: Path) 
     assert [item.text for item in plan.items] == ["예산 집행 잔액 관리 철저"]
     assert any(w.where == "표 2" and "읽지 않은 표" in w.message and "2개" in w.message
                for w in plan.warnings)
+
+
+def test_an_audit_table_without_a_number_column_is_numbered_by_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "건의사항.txt"
+    path.write_text(
+        "2023년도 행정사무감사 건의사항 조치결과 보고\n\n"
+        "건의사항\t소관부서\t조치결과\n"
+        "경로당 냉난방비 지원 확대\t노인복지과\t2024년 본예산에 반영하였음\n"
+        "Ⅱ. 교통\n"
+        "장애인 콜택시 대기시간 단축\t장애인복지과\t차량 5대 증차 추진중\n"
+        "공공 와이파이 확대\t정보통신과\t\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(tmp_path / "t.db"), "import", str(path),
+                                 "--dry-run", "--format", "json", "--committee", "복지위원회",
+                                 "--meeting-date", "2023-12-01"])
+    assert result.exit_code == 0, result.output
+    preview = json.loads(result.stdout)
+    items = preview["items"]
+    assert [(i["number"], i["department"]) for i in items] == [
+        ("1", "노인복지과"), ("2", "장애인복지과"), ("3", "정보통신과")]
+    assert [i["status"] for i in items] == ["answered", "answered", "new"]
+    assert any("연번 열이 없어" in w["message"] for w in preview["warnings"])

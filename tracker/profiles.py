@@ -97,6 +97,9 @@ class Profile:
     # When the number's own column is missing, the column of this field numbers the items
     # (a monitoring table numbered by 연번 alone).
     number_fallback: str | None = None
+    # A table of this kind may have no number column at all (건의사항 | 소관부서 | 조치결과):
+    # its item rows are then numbered 1, 2, … in the order they come.
+    numbers_rows: bool = False
 
     def field(self, name: str) -> Field | None:
         """The field called `name`, or None when this kind of table has none."""
@@ -159,6 +162,7 @@ AUDIT = Profile(
     text_field="opinion",
     split_bullets=False,
     row_is_program=True,
+    numbers_rows=True,
     item_kinds=("시정요구사항", "건의사항", "지적사항", "처리요구사항", "요구사항"),
     fields=(
         Field("number", "연번", aliases=("번호", "순번", "no"), required=True),

@@ -218,7 +218,8 @@ def _match_at(
         used.add(column)
     if "number" not in columns and profile.number_fallback in columns:
         columns["number"] = columns.pop(profile.number_fallback)
-    missing = [f.label for f in profile.required if f.name not in columns]
+    missing = [f.label for f in profile.required if f.name not in columns
+               and not (f.name == "number" and profile.numbers_rows)]
     if profile.any_of and not any(name in columns for name in profile.any_of):
         missing.append(" 또는 ".join(f.label for f in profile.fields if f.name in profile.any_of))
     return HeaderMatch(profile, table, start, depth, columns, total, missing)
@@ -262,6 +263,7 @@ class _State:
     group: str | None = None
     groups: int = 0
     carried: dict[str, str] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)  # table prefix -> rows numbered
 
 
 def read_tables(document: Document) -> Reading:
@@ -441,7 +443,10 @@ def _read_row(
     text = {name: _text(cell) for name, cell in values.items()}
     number = text["number"] = clean_number(text.get("number", ""))
     first = filled[0]
-    if NUMBER_PATTERN.match(number):  # most rows: checked first (a header has no number)
+    if "number" not in match.columns and _unnumbered_item(filled, text, profile):
+        text["number"] = _next_number(state, prefix, where)
+        _item(match, values, text, where, state, kind, prefix)
+    elif NUMBER_PATTERN.match(number):  # most rows: checked first (a header has no number)
         _item(match, values, text, where, state, kind, prefix)
     elif _is_repeated_header(filled, profile):
         reading.notes.append(RowNote(where, "header", " ".join(filled)))
@@ -458,6 +463,26 @@ def _read_row(
         reading.warnings.append(Notice(where,
             f"표의 행을 읽지 않았습니다: {label}가 '1-7' 꼴이 아닙니다 ({shown[:40]!r}). "
             "번호를 고치거나 이 행을 확인해 주세요."))
+
+
+def _unnumbered_item(filled: list[str], text: dict[str, str], profile: Profile) -> bool:
+    """In a table without a number column: a row with its item text that is not a
+    repeated header, a total or a one-cell group heading."""
+    first = squash(filled[0])
+    return bool(text.get(profile.text_field)) and not (
+        _is_repeated_header(filled, profile) or first in _TOTALS
+        or first.startswith(("합계", "소계", "총계"))
+        or (len(filled) == 1 and _GROUP.match(filled[0])))
+
+
+def _next_number(state: _State, prefix: str, where: str) -> str:
+    """The next row number of the table `prefix`; the first one is noted in the preview."""
+    count = state.counted[prefix] = state.counted.get(prefix, 0) + 1
+    if count == 1:
+        state.reading.warnings.append(Notice(where, (
+            "표에 연번 열이 없어 항목 행에 위에서부터 1, 2, 3 … 번호를 붙였습니다. "
+            "다시 가져올 때 행 순서가 바뀌면 다른 항목으로 읽힙니다.")))
+    return str(count)
 
 
 def _group(first: str, number: str, text: dict[str, str]) -> tuple[str, str] | None:
