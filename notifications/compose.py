@@ -27,6 +27,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 
 from notifications.addresses import ascii_address as ascii_address  # re-exported
 from notifications.addresses import check_address
@@ -121,11 +122,10 @@ def build(draft: Draft, now: datetime) -> Built:
     ValueError for an address that is not a plain addr-spec or an unsafe In-Reply-To."""
     message_id = make_msgid(domain=draft.sender.address.rpartition("@")[2])
     head = [
-        _header("From", _mailbox_tokens([draft.sender])),
-        _header("To", _mailbox_tokens([draft.to])),
-        _header("Cc", _mailbox_tokens(draft.cc)) if draft.cc else "",
-        _header("Reply-To", _mailbox_tokens([Mailbox("", draft.reply_to)]))
-        if draft.reply_to else "",
+        _address_header("From", (draft.sender,)),
+        _address_header("To", (draft.to,)),
+        _address_header("Cc", tuple(draft.cc)) if draft.cc else "",
+        _address_header("Reply-To", (Mailbox("", draft.reply_to),)) if draft.reply_to else "",
         _header("Subject", _text_tokens("Subject", header_text(draft.subject))),
         f"Date: {format_datetime(now)}\r\n",
         f"Message-ID: {message_id}\r\n",
@@ -183,18 +183,27 @@ def _text_tokens(name: str, value: str) -> list[str]:
     return encoded_words(value)
 
 
+@lru_cache(maxsize=256)
+def _address_header(name: str, mailboxes: tuple[Mailbox, ...]) -> str:
+    # Cached: the same From (and often the same To or Cc) heads every message of a run, and
+    # encoding a Korean name is the dearest part of a header. A bad address raises, uncached.
+    return _header(name, _mailbox_tokens(mailboxes))
+
+
 def _mailbox_tokens(mailboxes: Sequence[Mailbox]) -> list[str]:
     # "name <addr>, name <addr>" as tokens; the name is encoded unless it is plain atoms.
+    # The same checks as Mailbox.header(), without building an Address: check_address
+    # accepts only dot-atom addr-specs, which Address would hand back unchanged.
     tokens: list[str] = []
     for mailbox in mailboxes:
         if tokens:
             tokens[-1] += ","
-        address = mailbox.header()  # ValueError for a bad address
+        checked = check_address(mailbox.address)  # BadAddress (a ValueError) for a bad one
         # An international domain goes as punycode, like the envelope (mailer.plan_envelope).
-        spec = ascii_address(address.addr_spec)
+        spec = ascii_address(checked)
         if spec is None:
             raise ValueError(f"bad address: {mailbox.address!r}")
-        name = address.display_name
+        name = header_text(mailbox.name)
         if not name:
             tokens.append(spec)
             continue

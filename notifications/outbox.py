@@ -23,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, func, or_, select, update
+from sqlalchemy import Insert, Table, Update, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from db.models import OutboxMessage, OutboxState
@@ -282,21 +283,33 @@ def mark_all_sent(session: Session, rows: Sequence[Claimed], worker_id: str,
     one UPDATE for the rows this worker still holds; the others go through `mark_sent`."""
     if not rows:
         return
-    outbox_table = cast(Table, OutboxMessage.__table__)
-    table = outbox_table.c
-    session.execute(  # a Core executemany: one statement, one round of parameters
-        update(outbox_table)
-        .where(table.id == bindparam("row_id"), table.state == OutboxState.SENDING,
-               table.claimed_by == worker_id)
-        .values(state=OutboxState.SENT, sent_at=now, lease_until=None,
-                done_recipients=bindparam("done"), message=SENT_BODY),
-        [{"row_id": row.id, "done": _done_after(row)} for row in rows])
+    # A Core executemany: one statement, one round of parameters.
+    updated = cast(CursorResult[Any], session.execute(_MARK_ALL_SENT, [
+        {"row_id": row.id, "done": _done_after(row), "worker": worker_id, "now": now}
+        for row in rows]))
+    if session.get_bind().dialect.supports_sane_multi_rowcount and updated.rowcount == len(rows):
+        return  # every row was still ours (the usual case): no need to look for the others
     left = session.scalars(select(OutboxMessage.id).where(
         OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.state != OutboxState.SENT))
     by_id = {row.id: row for row in rows}
     for row_id in left:
         mark_done_recipients(session, row_id, worker_id, by_id[row_id].recipients)
         mark_sent(session, row_id, worker_id, now)
+
+
+def _mark_all_sent_statement() -> Update:
+    # Built once: the sender runs it after every few answers, and building it costs more than
+    # running it on SQLite.
+    outbox_table = cast(Table, OutboxMessage.__table__)
+    table = outbox_table.c
+    return (update(outbox_table)
+            .where(table.id == bindparam("row_id"), table.state == OutboxState.SENDING,
+                   table.claimed_by == bindparam("worker"))
+            .values(state=OutboxState.SENT, sent_at=bindparam("now", type_=table.sent_at.type),
+                    lease_until=None, done_recipients=bindparam("done"), message=SENT_BODY))
+
+
+_MARK_ALL_SENT = _mark_all_sent_statement()
 
 
 def _done_after(row: Claimed) -> str:
