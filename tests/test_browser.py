@@ -277,6 +277,27 @@ def reply_link_of(mails: list[Any], address: str) -> str:
     return next(u for u in mail.links if "/r/" in u)
 
 
+def receive_a_reply(imported: Database, settings: Settings) -> int:
+    """A reply from an address tracker does not know, with a long unbroken line and an
+    attachment, received into the console's mailbox: its id."""
+    from email.message import EmailMessage
+
+    from tracker.inbound.receiving import receive
+
+    mail = EmailMessage()
+    mail["From"] = "홍길동 <gildong.hong.personal.address@gmail.com>"
+    mail["To"] = "reply@example.org"
+    mail["Subject"] = "회신: 1-7 직업훈련 과정 후속조치 (일자리정책과, 2022년 1차 회의 관련)"
+    mail.set_content("1-7 사업은 2022년 7월까지 과정 개편을 마칠 예정입니다.\n"
+                     "참고: https://www.example.go.kr/board/view.do?id=2022000123456789&page=1")
+    mail.add_attachment(b"%PDF-1.4 minimal", maintype="application", subtype="pdf",
+                        filename="2022 조치결과 보고(일자리정책과).pdf")
+    outcome = receive(imported, replace(settings, inbound_address="reply@example.org"),
+                      mail.as_bytes(), CURRENT_TIME)
+    assert outcome.message_id is not None, outcome
+    return outcome.message_id
+
+
 def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any], browser: Any,
                                                imported: Database) -> None:
     """Each page at 390 px and 1280 px: no sideways scrolling, nothing cut off, no cell squeezed
@@ -295,6 +316,7 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         assert scope is not None
         links.revoke_links(session, scope.contact_id, scope.meeting_id, "sec", CURRENT_TIME)
     request_mail = next(m for m in catcher.files() if "contact1@" in read_mail(m).to)
+    mailbox_id = receive_a_reply(imported, settings)
     anonymous = {
         "login": "/console/login",
         "reply": link.removeprefix(base),
@@ -313,6 +335,8 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         "meetings": "/console/meetings",
         "import": "/console/import",
         "meeting": "/console/meetings/1",
+        "mailbox": "/console/mailbox",
+        "mailbox-message": f"/console/mailbox/{mailbox_id}",
     }
     for width in WIDTHS:
         context = new_context(browser, width)
