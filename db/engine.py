@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.ordering import SQLITE_FUNCTION, padded
 from db.writers import WriterQueue
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -60,6 +61,8 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # The natural order of program numbers (db.ordering), for the console's pages.
+        dbapi_connection.create_function(SQLITE_FUNCTION, 1, padded, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:

@@ -8,11 +8,22 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from db.models import Committee, Department, Item, ItemStatus, Meeting, Program, Response
+from db.models import (
+    Committee,
+    Contact,
+    Department,
+    Item,
+    ItemStatus,
+    Meeting,
+    Program,
+    Response,
+)
+from db.ordering import number_order
 from tracker.errors import Invalid, NotFound
 from tracker.labels import STATUS_LABELS, due_reason_label
+from tracker.paging import Paged, paginate
 
 
 class _Revision(Protocol):
@@ -143,6 +154,56 @@ def list_items(
     return sorted(views, key=_table_order)
 
 
+def item_page(
+    session: Session,
+    page: str | int | None,
+    *,
+    department: str | None = None,
+    status: str | None = None,
+    meeting_id: int | None = None,
+    overdue_as_of: date | None = None,
+) -> Paged[ItemView]:
+    """One page (tracker.paging) of the items `list_items` would list with the same filters,
+    in the same table order. The database filters, counts (COUNT) and sorts, and only the
+    page's rows are loaded, so a page costs the same with 400 items or 400,000."""
+    filtered = _filtered_ids(department=department, status=status, meeting_id=meeting_id,
+                             overdue_as_of=overdue_as_of)
+    total = session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+    shown = paginate(page, total)
+    ordered = (filtered.join(Meeting, Item.meeting_id == Meeting.id)
+               .join(Committee, Meeting.committee_id == Committee.id)
+               .outerjoin(Program, Item.program_id == Program.id)
+               .order_by(Meeting.held_on, Committee.name, Item.program_id.is_not(None),
+                         number_order(Program.number), Item.position, Item.id)
+               .offset(shown.offset).limit(shown.limit))
+    ids = list(session.scalars(ordered))
+    loaded = {item.id: item
+              for item in session.scalars(_base_query().where(Item.id.in_(ids))).unique()}
+    return Paged([view(loaded[i], overdue_as_of) for i in ids], shown)
+
+
+def _filtered_ids(*, department: str | None, status: str | None, meeting_id: int | None,
+                  overdue_as_of: date | None) -> Select[int]:
+    query = select(Item.id)
+    if status is not None:
+        query = query.where(Item.status == _status(status))
+    if meeting_id is not None:
+        query = query.where(Item.meeting_id == meeting_id)
+    if overdue_as_of is not None:
+        query = _overdue_filter(query, overdue_as_of)
+    if department is not None:
+        # As `view` decides it: the contact's department, else the program's.
+        program = aliased(Program)
+        contact_department, program_department = aliased(Department), aliased(Department)
+        query = (query.outerjoin(Contact, Item.contact_id == Contact.id)
+                 .outerjoin(contact_department, Contact.department_id == contact_department.id)
+                 .outerjoin(program, Item.program_id == program.id)
+                 .outerjoin(program_department, program.department_id == program_department.id)
+                 .where(func.coalesce(contact_department.name, program_department.name)
+                        == department))
+    return query
+
+
 def overdue(session: Session, as_of: date) -> list[ItemView]:
     """The chair's list: reply-needed items past due on `as_of` with no accepted response,
     grouped by department (the department with the most overdue item first), most overdue first."""
@@ -195,7 +256,10 @@ def committees(session: Session) -> list[str]:
     return list(session.scalars(select(Committee.name).order_by(Committee.name)))
 
 
-def _overdue_filter(query: Select[Item], as_of: date) -> Select[Item]:
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def _overdue_filter(query: _Query, as_of: date) -> _Query:
     # "IN (the open statuses)" rather than "!= accepted": PostgreSQL can then use
     # ix_item_status_due for this query; a "not equal" on its first column cannot.
     return query.where(
@@ -215,4 +279,4 @@ def _status(value: str) -> ItemStatus:
 
 def _table_order(v: ItemView) -> tuple[Any, ...]:
     number = tuple(int(part) for part in v.program.split("-")) if v.program else ()
-    return (v.meeting_date, v.committee, v.program is not None, number, v.position)
+    return (v.meeting_date, v.committee, v.program is not None, number, v.position, v.id)

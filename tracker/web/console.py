@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,8 @@ Viewer = Annotated[ConsoleUser, Depends(viewer)]
 Editor = Annotated[ConsoleUser, Depends(editor)]
 # Item.id is a 32-bit INTEGER: a larger number in the address is a 404, not a database error.
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# "?page=" as typed: tracker.paging turns anything into a page that exists.
+PageNumber = Annotated[str, Query(alias="page")]
 
 # Messages after a change, chosen by key so nothing the visitor typed is reflected.
 DONE = {
@@ -41,22 +43,22 @@ DONE = {
 
 @router.get("/console")
 def items(request: Request, user: Viewer, meeting: str = "", department: str = "",
-          status: str = "", overdue: str = "", done: str = "") -> Response:
-    """The items table, filtered by meeting, department, status and overdue."""
+          status: str = "", overdue: str = "", done: str = "", number: PageNumber = "") -> Response:
+    """The items table, filtered by meeting, department, status and overdue, 50 a page."""
     context = web(request)
     filters = {"meeting": meeting, "department": department, "status": status,
                "overdue": overdue}
     with context.database.reading() as session:
-        rows = queries.list_items(
-            session, department=department or None,
+        found = queries.item_page(
+            session, number, department=department or None,
             status=status if status in {s.value for s in ItemStatus} else None,
             meeting_id=record_id(meeting),
             overdue_as_of=context.today() if overdue else None)
         choices = {"meetings": review.meetings(session),
                    "departments": queries.department_names(session)}
-    return page(context.env, "console_items.html", user=user, rows=rows, filters=filters,
-                choices=choices, statuses=STATUS_LABELS, today=context.today(),
-                done=DONE.get(done), title="의견 목록")
+    return page(context.env, "console_items.html", user=user, rows=found.rows,
+                paging=found.page, filters=filters, choices=choices, statuses=STATUS_LABELS,
+                today=context.today(), done=DONE.get(done), title="의견 목록")
 
 
 @router.get("/console/items/{item_id}")

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from templates import environment
 from tracker import labels
+from tracker.paging import page_query
 from tracker.workflow import RESPONSE_KINDS
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -31,6 +32,7 @@ def make_environment(zone: str) -> Environment:
     env.filters["status_label"] = labels.status_label
     env.filters["linkify"] = linkify
     env.globals["response_kinds"] = RESPONSE_KINDS
+    env.globals["page_query"] = page_query
     return env
 
 
