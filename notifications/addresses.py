@@ -19,6 +19,8 @@ MAX_LOCAL = 64
 _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _SPECIALS = set("()<>[]:;@\\,\"")
+# White space (as str.isspace() has it: re's \s is the same Unicode class) and C0/DEL.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 class BadAddress(ValueError):
@@ -41,7 +43,7 @@ def address_problem(address: str) -> str | None:
         return "주소가 비어 있습니다"
     if len(address) > MAX_LENGTH:
         return f"주소가 {MAX_LENGTH}자를 넘습니다 ({len(address)}자)"
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in address):
+    if _SPACE_OR_CONTROL.search(address):
         return "주소에 빈칸이나 제어 문자가 있습니다"
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
