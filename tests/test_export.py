@@ -217,3 +217,23 @@ def test_html_export_is_a_print_view_where_names_do_not_break(imported: Database
     html = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert "word-break: keep-all; overflow-wrap: normal" in html  # names whole, in print too
     assert "@media print" in html and "인쇄용 보기" in html
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "hwpx"])
+def test_an_export_imports_again_as_the_same_meeting(imported: Database, tmp_path: Path,
+                                                     fmt: str) -> None:
+    # A council keeps the filled table and brings it back next round: the export must be a
+    # document the importer reads whole, meeting facts included, with nothing to fill in.
+    from tracker.importer import preview, read_document
+
+    answer_and_accept(imported, "1-7", 1, REPLY)
+    path = tmp_path / f"table.{fmt}"
+    with imported.transaction() as session:
+        write(build_table(session), path, fmt)
+    again = preview(read_document(path))
+    assert (again.minutes.committee, again.minutes.held_on.isoformat()) == ("일자리분과",
+                                                                            "2022-01-15")
+    assert len(again.items) == 14
+    seventh = next(item for item in again.items if item.number == "1-7")
+    assert seventh.due_date.isoformat() == "2022-07-31" and REPLY in seventh.reply
+    assert path.stat().st_mode & 0o044 == 0o044  # readable like any file the user saves

@@ -203,10 +203,11 @@ def write_hwpx(table: FilledTable, path: Path) -> None:
     """A Hancom document (landscape A4): the title, the meeting's facts, and the table."""
     from tracker.export_hwpx import write_table_hwpx
 
-    facts = " · ".join(f"{label} {value}" for label, value in table.facts)
+    # One paragraph per fact, "일 시 : …", as minutes write them: the file reads back in.
+    facts = [f"{label} : {value}" for label, value in table.facts]
     merges = [(number, 0, number, STRATEGY_SPAN - 1)
               for number, row in enumerate(table.rows, start=1) if is_strategy(row)]
-    write_table_hwpx(path, f"{table.title} — {table.caption} ({facts})", table.header, table.rows,
+    write_table_hwpx(path, table.title, table.header, table.rows, lines=[table.caption, *facts],
                      merges=merges, column_weights=[3, 4, 4, 4, 9, 7, 7, 4, 24, 24, 5, 8, 6, 6])
 
 

@@ -23,8 +23,10 @@ def write_table_hwpx(
     *,
     merges: Sequence[Merge] = (),
     column_weights: Sequence[float] | None = None,
+    lines: Sequence[str] = (),
 ) -> None:
-    """Write *path*: a landscape A4 document with the bold paragraph *title* and one table.
+    """Write *path*: a landscape A4 document with the bold paragraph *title*, a paragraph
+    for each of *lines* (the meeting's facts, "일 시 : …"), and one table.
 
     The table's first row is *header* (bold, marked as a header row that Hancom repeats on
     every page); then *rows*, each as long as *header* (shorter rows are padded with "").
@@ -44,6 +46,8 @@ def write_table_hwpx(
         margins = {side: _MARGIN_MM for side in ("left", "right", "top", "bottom")}
         document.page.setup(paper_size="A4", orientation="landscape", margins_mm=margins)
         _title(document, title)
+        for line in lines:
+            document.add_paragraph(line)
         _table(document, grid, merges, column_weights)
         _save(document, path)
     finally:
@@ -102,7 +106,9 @@ def _mark_header(table: HwpxOxmlTable) -> None:
 
 
 def _save(document: HwpxDocument, path: Path) -> None:
+    # Written by us rather than save_to_path, whose temporary file leaves the document
+    # readable by its owner only (0600), unlike every other export.
     try:
-        document.save_to_path(Path(path))
+        Path(path).write_bytes(document.to_bytes())
     except OSError as exc:
         raise UserError(f"{Path(path).name} 파일을 쓸 수 없습니다: {exc.strerror or exc}") from exc
