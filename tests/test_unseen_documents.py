@@ -5,7 +5,10 @@ check of the importer on tables nobody built it around.
   `□` heading after a blank line; cells whose line breaks became physical lines (no
   quotes); a status word broken over two lines (`추진⏎불가`); a committee line of its own;
 - a status table as Korean Excel saves it (CP949 CSV) with a two-row header, group rows
-  with subtotals and a `계` row.
+  with subtotals and a `계` row;
+- a three-page audit table as PDF from another producer than the corpus's Chromium
+  (ReportLab, Adobe CID font HYSMyeongJo without embedded glyphs, header repeated on every
+  page, cells wrapped over several lines).
 """
 
 from __future__ import annotations
@@ -132,3 +135,17 @@ def test_an_audit_table_without_a_number_column_is_numbered_by_its_rows(tmp_path
         ("1", "노인복지과"), ("2", "장애인복지과"), ("3", "정보통신과")]
     assert [i["status"] for i in items] == ["answered", "answered", "new"]
     assert any("연번 열이 없어" in w["message"] for w in preview["warnings"])
+
+
+def test_a_pdf_from_another_producer_over_three_pages(tmp_path: Path) -> None:
+    preview = _preview(tmp_path, "2023-audit-reportlab-3-pages.pdf")
+    assert preview["meeting"]["committee"] == "복지환경위원회"
+    assert preview["meeting"]["held_on"] == "2023-11-28"
+    items = preview["items"]
+    assert [i["number"] for i in items] == [str(n) for n in range(1, 41)]  # none lost at a page
+    assert [i["status"] for i in items[:3]] == ["answered", "new", "accepted"]
+    assert items[2]["reply"].split() == ["점검", "계획", "수립", "완료", "1분기", "점검", "실시"]
+    assert [i["department"] for i in items[18:20]] == ["안전총괄과", "시설관리과"]
+    assert items[5]["text"].endswith("세부 내용 세부 내용")  # a wrapped cell read whole
+    repeated = [w for w in preview["warnings"] if "되풀이된 표 머리글" in w["message"]]
+    assert len(repeated) == 2
