@@ -149,3 +149,16 @@ def test_a_pdf_from_another_producer_over_three_pages(tmp_path: Path) -> None:
     assert items[5]["text"].endswith("세부 내용 세부 내용")  # a wrapped cell read whole
     repeated = [w for w in preview["warnings"] if "되풀이된 표 머리글" in w["message"]]
     assert len(repeated) == 2
+
+
+def test_text_copied_out_of_a_pdf_viewer_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    # Copying a table out of a PDF viewer turns its cells into spaces: no table to read.
+    path = tmp_path / "복사.txt"
+    path.write_text("2023년도 행정사무감사 시정요구사항 처리결과\n\n연번 시정요구사항 처리결과 비고\n"
+                    "1 예산 집행 잔액 관리 철저 잔액 반납 완료 완료\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "t.db"), "import", str(path),
+                                      "--dry-run", "--committee", "복지위원회",
+                                      "--meeting-date", "2023-12-01"])
+    assert result.exit_code == 1
+    assert "탭으로 나뉘어" in result.output and "PDF 파일을 그대로" in result.output
+    assert "Traceback" not in result.output

@@ -241,7 +241,10 @@ def find_tables(document: Document) -> tuple[Profile, list[HeaderMatch]]:
 def _not_found(document: Document, matches: list[list[HeaderMatch]]) -> str:
     kinds = ", ".join(p.title for p in PROFILES)
     if not matches:
-        return f"{document.source}: 가져올 표({kinds})를 찾지 못했습니다. 문서에 표가 없습니다."
+        hint = (" 붙여넣은 글에서는 칸이 탭으로 나뉘어 있어야 표로 읽힙니다 (한글·엑셀에서 복사하면"
+                " 탭이 들어갑니다). PDF에서 복사한 글은 칸이 띄어쓰기로 바뀌므로 PDF 파일을 그대로"
+                " 가져와 주세요." if document.kind == "text" else "")
+        return f"{document.source}: 가져올 표({kinds})를 찾지 못했습니다. 문서에 표가 없습니다.{hint}"
     best = [(number, max(row, key=lambda m: m.score)) for number, row in enumerate(matches, 1)]
     best.sort(key=lambda pair: -pair[1].score)  # the closest tables first
     parts = [f"표 {number} ({m.table.n_rows}×{m.table.n_cols}, {m.profile.title}에 가장 가까움: "
