@@ -50,6 +50,8 @@ STOP_GRACE_SECONDS = 5.0
 # the worker's flush runs in the scheduler's thread while signals arrive in the main thread).
 STOP = threading.Event()
 _POLL_SECONDS = 0.1
+# Recording transactions at once on PostgreSQL (each in a thread, with its own connection).
+_COMMITS = 4
 _INTERRUPTED = "Disconnected: 발송 도중 중단됨 (stopped while sending)"
 
 
@@ -161,7 +163,14 @@ class _Run:
         self.stop, self.on_progress = stop, on_progress
         self.report = FlushReport()
         self.slots = asyncio.Semaphore(max(1, settings.smtp_connections))
-        self.answered: list[tuple[outbox.Claimed, Outcome]] = []
+        # Answers waiting for a recorder, each with the future its sender waits on.
+        self.answered: list[tuple[outbox.Claimed, Outcome, asyncio.Future[None]]] = []
+        self.waiting_recorder = False  # a recorder is scheduled and has not taken them yet
+        self.recorders: set[asyncio.Task[None]] = set()
+        # Transactions recording at once: on PostgreSQL a commit waits for the server's disk,
+        # so answers that come meanwhile commit beside it instead of after it. SQLite: one.
+        self.commit_slots = asyncio.Semaphore(1 if database.embedded else _COMMITS)
+        self.handed_over: set[int] = set()  # rows whose answer went to a recorder
 
     async def deliver(self, mailer: Mailer, claimed: list[outbox.Claimed]) -> None:
         """Send `claimed`, at most one message per connection at a time; on a stop, wait
@@ -179,7 +188,10 @@ class _Run:
                 for task in pending:
                     task.cancel()
                 await asyncio.wait(pending)
-                self._interrupted([tasks[t] for t in pending])
+                if self.recorders:
+                    await asyncio.wait(self.recorders)  # answers already in hand are kept
+                self._interrupted([tasks[t] for t in pending
+                                   if tasks[t].id not in self.handed_over])
                 pending = set()
         unsent = [tasks[t] for t in tasks if not t.cancelled() and t.result() is False]
         if unsent:
@@ -193,20 +205,51 @@ class _Run:
             if self.stop.is_set():
                 return False
             outcome = await _send_one(mailer, self.settings.mail_from, row)
-            self.answered.append((row, outcome))
-            # Answers read in the same turn of the loop share one transaction. The slot (the
-            # connection) is held until the answer is committed, so at any moment at most one
-            # message per connection has had its 250 without being recorded.
-            await asyncio.sleep(0)
-            self._record_answered()
+            # The slot (the connection) is held until the answer is committed, so at any
+            # moment at most one message per connection has had its 250 without being recorded.
+            await self._recorded(row, outcome)
         if self.on_progress is not None:
             self.on_progress(1)
         return True
 
-    def _record_answered(self) -> None:
-        if not self.answered:
-            return  # another task's transaction took this answer with its own
-        answered, self.answered = self.answered, []
+    async def _recorded(self, row: outbox.Claimed, outcome: Outcome) -> None:
+        # Hand the answer to a recorder and wait until its transaction has committed.
+        committed = asyncio.get_running_loop().create_future()
+        self.answered.append((row, outcome, committed))
+        self.handed_over.add(row.id)
+        if not self.waiting_recorder:
+            self.waiting_recorder = True
+            recorder = asyncio.ensure_future(self._record_answers())
+            self.recorders.add(recorder)
+            recorder.add_done_callback(self.recorders.discard)
+        await committed
+
+    async def _record_answers(self) -> None:
+        # One transaction for every answer that has arrived when a commit slot is free: those
+        # read in the same turn of the loop, and those that came while the slots were busy.
+        async with self.commit_slots:
+            answered, self.answered, self.waiting_recorder = self.answered, [], False
+            try:
+                await self._store([(row, outcome) for row, outcome, _ in answered])
+            except Exception as exc:  # each waiting sender raises it, as if it had stored
+                for _, _, committed in answered:
+                    if not committed.done():
+                        committed.set_exception(exc)
+            else:
+                for _, _, committed in answered:
+                    if not committed.done():  # (a sender cut off by a stop no longer waits)
+                        committed.set_result(None)
+
+    async def _store(self, answered: list[tuple[outbox.Claimed, Outcome]]) -> None:
+        if self.database.embedded:
+            # SQLite: microseconds in this thread; in another, each call would queue for the GIL.
+            self._store_now(answered)
+        else:
+            # PostgreSQL: the commit waits on the server (and its disk); the SMTP connections
+            # keep going meanwhile.
+            await asyncio.to_thread(self._store_now, answered)
+
+    def _store_now(self, answered: list[tuple[outbox.Claimed, Outcome]]) -> None:
         with self.database.transaction() as session:
             record_all(session, self.settings, answered, self.worker, self.clock(), self.report)
 
