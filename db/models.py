@@ -202,6 +202,9 @@ class Contact(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
+    # Set when the person no longer answers for the department: not offered for new
+    # assignments; the items they answered keep them (and their history).
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     department: Mapped[Department] = relationship(back_populates="contacts")
     team: Mapped[Team | None] = relationship()

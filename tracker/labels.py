@@ -128,6 +128,13 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "link_revoked": lambda d: "담당자의 회신 링크를 막았습니다.",
     "contact_added": lambda d: f"담당자 {d.get('contact', '')}을(를) 등록했습니다.",
     "contact_updated": lambda d: f"담당자 {d.get('contact', '')}의 정보를 고쳤습니다.",
+    "contact_assigned": lambda d: (
+        f"담당자를 {d.get('old')}에서 {d.get('new', '')}(으)로 바꿔 지정했습니다." if d.get("old")
+        else f"담당자를 {d.get('new', '')}(으)로 지정했습니다."),
+    "contact_retired": lambda d: f"담당자 {d.get('contact', '')}을(를) 사용 중지했습니다.",
+    "contact_restored": lambda d: f"담당자 {d.get('contact', '')}을(를) 다시 사용하게 했습니다.",
+    "department_merged": lambda d: (
+        f"부서 이름 '{d.get('merged', '')}'을(를) '{d.get('kept', '')}'(으)로 합쳤습니다."),
     "user_added": lambda d: f"사용자 {d.get('username', '')}을(를) 만들었습니다.",
     "user_disabled": lambda d: f"사용자 {d.get('username', '')}을(를) 사용 중지했습니다.",
     "user_enabled": lambda d: f"사용자 {d.get('username', '')}을(를) 다시 사용하게 했습니다.",

@@ -153,6 +153,8 @@ class HistoryEntry:
 ACTION_LABELS = {
     "due_changed": "기한 변경",
     "contact_changed": "담당자 변경",
+    "contact_assigned": "담당자 지정",
+    "department_merged": "부서 합치기",
     "needs_reply_changed": "회신 필요 여부 변경",
     "draft_saved": "임시 저장",
     "response_submitted": "회신 제출",

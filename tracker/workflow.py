@@ -55,12 +55,16 @@ def set_contact(session: Session, item_id: int, contact_name: str, actor: str) -
 
 
 def find_contact(session: Session, name: str) -> Contact:
-    """The one contact called `name` ("이름" or "부서/이름"); NotFound when none, Invalid when several."""
+    """The one contact in service called `name` ("이름" or "부서/이름"); NotFound when none,
+    Conflict when only a retired one, Invalid when several."""
     department, _, person = name.rpartition("/")
     query = select(Contact).join(Department).where(Contact.name == person.strip())
     if department:
         query = query.where(Department.name == department.strip())
-    found = list(session.scalars(query))
+    everyone = list(session.scalars(query))
+    found = [c for c in everyone if c.retired_at is None]  # a retired contact takes no new items
+    if everyone and not found:
+        raise Conflict(f"담당자 {name!r}은(는) 사용 중지된 담당자입니다. 다른 담당자를 지정해 주세요.")
     if not found:
         raise NotFound(f"담당자 {name!r}이(가) 없습니다.",
                        hint_cli="`tracker contacts list`로 확인하세요.")

@@ -18,6 +18,7 @@ from tracker.errors import UserError
 from tracker.web import (
     chair,
     console,
+    contacts,
     devmail,
     errors,
     health,
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 STYLESHEET = "site.css"
 SCRIPT = "reply.js"  # the reply page's character counters; every page works without it
 # The console's file uploads get settings.upload_max_bytes; every other body FORM_MAX_BYTES.
-UPLOAD_PATHS = ("/console/import", "/console/upload")
+UPLOAD_PATHS = ("/console/import", "/console/upload", "/console/contacts/upload")
 
 
 def create_app(settings: Settings, database: Database, clock: Clock = utc_now,
@@ -53,7 +54,8 @@ def create_app(settings: Settings, database: Database, clock: Clock = utc_now,
     app.router.redirect_slashes = False  # Starlette's would build the URL from the Host header
     app.state.web = _context(settings, database, clock, options)
     for router in (reply.router, sessions.router, console.router, mailbox.router,
-                   chair.router, health.router, users.router, imports.router):
+                   chair.router, health.router, users.router, imports.router,
+                   contacts.router):
         app.include_router(router)
     if options.dev_mail_dir is not None:
         app.include_router(devmail.router)

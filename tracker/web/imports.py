@@ -3,14 +3,10 @@ preview (meeting facts, items with department, contact, due date and state, ever
 fill in what the file lacks, then confirm. Nothing is written before the confirmation; the
 CLI's `tracker import` calls the same service (tracker.importer.preview / import_preview).
 
-An upload waits in a private folder of its own, named by a random key that only the
-confirmation form carries, until it is imported or the process ends."""
+An upload waits in tracker.web.uploads until it is imported or the process ends."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -20,14 +16,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from tracker.errors import Invalid, UserError
 from tracker.importer import ImportOptions, Preview, import_preview, preview, read_document
+from tracker.web import uploads
 from tracker.web.context import web
 from tracker.web.rendering import page
 from tracker.web.sessions import ConsoleUser, editor
 
 router = APIRouter()
 Editor = Annotated[ConsoleUser, Depends(editor)]
-_KEY = re.compile(r"^[A-Za-z0-9_-]{22}$")
-_UPLOADS = Path(tempfile.gettempdir()) / f"tracker-uploads-{secrets.token_hex(8)}"
 
 
 def editor_reader(request: Request) -> ConsoleUser:
@@ -58,15 +53,16 @@ async def upload(request: Request, user: Editor, file: UploadFile | None = None,
     given = {"committee": committee, "meeting_date": meeting_date, "department": department}
     try:
         if file is not None and file.filename:
-            key, path = _store(file.filename, await file.read())
+            key, path = uploads.store(file.filename, await file.read(),
+                                      "빈 파일입니다. 가져올 회의록 파일을 골라 주세요.")
         else:
-            path = _waiting(key)
+            path = uploads.waiting(key)
         plan = preview(read_document(path), _options(request, given))
         if action == "confirm":
             return _import(request, plan, path)
     except UserError as error:
         return page(web(request).env, "console_import.html", error.status, user=user, plan=None,
-                    key=key if _KEY.match(key or "") else "", error=error.message, given=given,
+                    key=uploads.valid_key(key), error=error.message, given=given,
                     title="회의록 가져오기")
     return page(web(request).env, "console_import.html", user=user, plan=plan, key=key,
                 error=None, given=given, title="가져오기 미리보기")
@@ -87,27 +83,5 @@ def _options(request: Request, given: dict[str, str]) -> ImportOptions:
 def _import(request: Request, plan: Preview, path: Path) -> Response:
     with web(request).database.transaction() as session:
         report = import_preview(session, plan)
-    for leftover in path.parent.iterdir():
-        leftover.unlink()
-    path.parent.rmdir()
+    uploads.discard(path)
     return RedirectResponse(f"/console/meetings/{report.meeting_id}", status_code=303)
-
-
-def _store(filename: str, content: bytes) -> tuple[str, Path]:
-    if not content:
-        raise Invalid("빈 파일입니다. 가져올 회의록 파일을 골라 주세요.")
-    key = secrets.token_urlsafe(16)
-    folder = _UPLOADS / key
-    folder.mkdir(parents=True, mode=0o700)
-    # Only the name's last part, without path separators: the source name the importer reports.
-    name = Path(filename.replace("\\", "/")).name.strip() or "upload"
-    path = folder / name
-    path.write_bytes(content)
-    return key, path
-
-
-def _waiting(key: str) -> Path:
-    folder = _UPLOADS / key
-    if not _KEY.match(key or "") or not folder.is_dir():
-        raise Invalid("올린 파일을 찾을 수 없습니다. 파일을 다시 골라 주세요.")
-    return next(folder.iterdir())
