@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.models import OutboxMessage
 from notifications import emails, outbox
+from notifications.addresses import address_problem
 from notifications.compose import Mailbox
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ def failure_notifier(settings: AlertSettings) -> outbox.FailureNotifier:
     def notify(session: Session, row: OutboxMessage, now: datetime) -> None:
         if row.kind == "failure" or not settings.secretariat_email:
             log.error("no failure alert for outbox %s (kind %s)", row.id, row.kind)
+            return
+        problem = address_problem(settings.secretariat_email.strip())
+        if problem:  # a bad setting must not stop the sender that records this failure
+            log.error("no failure alert for outbox %s: secretariat_email %r is unusable (%s)",
+                      row.id, settings.secretariat_email, problem)
             return
         rendered = emails.render_failure(settings.secretariat_email, row.subject, row.recipient,
                                          row.attempts, row.last_error or "", row.id)

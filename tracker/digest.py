@@ -49,17 +49,25 @@ def claim_occasion(session: Session, job: str, occasion: str, now: datetime) -> 
 
 def run_digest(session: Session, settings: Settings, now: datetime) -> bool:
     """Enqueue this week's digest to the chair unless this week's was already sent; returns
-    whether this call did it. A week without a chair address is still marked done."""
+    whether this call did it. A week without a chair address is still marked done; with an
+    unusable `chair_email` the week's digest is set aside with the Korean reason (a FAILED
+    outbox row naming the setting) and the week is marked done too."""
     occasion = occasion_of(now, settings.timezone)
     if not claim_occasion(session, JOB, occasion, now):
         return False
     as_of = now.astimezone(ZoneInfo(settings.timezone)).date()
     departments = digest_departments(session, as_of)
     row_id = None
-    if settings.chair_email:
+    key = f"digest:{occasion}"
+    if settings.chair_email and letters.set_aside_if_unusable(
+            session, kind="digest", dedup_key=key, name="분과장", address=settings.chair_email,
+            now=now, remedy="설정 chair_email을 고쳐 주세요. 다음 주 요약부터 보냅니다."):
+        log.error("digest %s set aside: chair_email is unusable", occasion,
+                  extra={"event": "digest.set_aside", "occasion": occasion})
+    elif settings.chair_email:
         rendered = emails.render_digest(as_of.isoformat(), departments,
                                         letters.secretariat(settings))
-        message = emails.Outgoing(kind="digest", dedup_key=f"digest:{occasion}",
+        message = emails.Outgoing(kind="digest", dedup_key=key,
                                   to=Mailbox("분과장", settings.chair_email), rendered=rendered,
                                   reply_to=settings.secretariat_email)
         queued = emails.prepare(message, emails.sender_mailbox(settings.mail_from), now)

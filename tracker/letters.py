@@ -9,7 +9,7 @@ grow with the run). `letter` turns one contact's rows of one meeting into the pl
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -17,9 +17,11 @@ from sqlalchemy import Row, and_, select
 from sqlalchemy.orm import Session
 
 from db.models import Committee, Contact, Department, Discussion, Item, Meeting, Program
-from notifications import replykey
+from notifications import outbox, replykey
+from notifications.addresses import address_problem
 from notifications.compose import Mailbox, ascii_address
 from notifications.emails import Letter, Line, LinkText
+from tracker import labels
 from tracker.errors import Invalid
 from tracker.links import LinkRef, link_secret, reply_url
 
@@ -121,10 +123,35 @@ def mailbox(name: str, address: str) -> Mailbox:
     return Mailbox(name, address)
 
 
-def bad_address_reason(name: str, address: str, problem: str) -> str:
-    """The Korean reason a message to `name <address>` was set aside, with what to do."""
-    return (f"주소가 올바르지 않아 보내지 않았습니다: {name} <{address}> ({problem}). "
-            "`tracker contacts add`나 콘솔에서 주소를 고친 뒤 다시 보내 주세요.")
+CONTACT_REMEDY = "`tracker contacts add`나 콘솔에서 주소를 고친 뒤 다시 보내 주세요."
+
+
+def bad_address_reason(name: str, address: str, problem: str,
+                       remedy: str = CONTACT_REMEDY) -> str:
+    """The Korean reason a message to `name <address>` was set aside, with what to do
+    (by default: fix the contact's address)."""
+    return f"주소가 올바르지 않아 보내지 않았습니다: {name} <{address}> ({problem}). {remedy}"
+
+
+def set_aside_if_unusable(
+    session: Session, *, kind: str, dedup_key: str, name: str, address: str, now: datetime,
+    item_ids: Sequence[int] = (), contact_id: int | None = None, subject: str = "",
+    remedy: str = CONTACT_REMEDY,
+) -> bool:
+    """Whether the message `dedup_key` to `name <address>` cannot be written because the
+    address is unusable (stored before addresses were checked at entry, or a bad setting).
+    If so it is set aside in the caller's transaction: a FAILED outbox row with the Korean
+    reason, shown by `tracker outbox --status failed` and the console's 발송함, once per
+    `dedup_key`; the caller then leaves this message out and goes on with every other one."""
+    problem = address_problem(address.strip())
+    if problem is None:
+        return False
+    outbox.set_aside(session, dedup_key=dedup_key, kind=kind, recipient=address,
+                     subject=subject or labels.outbox_kind_label(kind)
+                     + (f" ({len(item_ids)}건)" if item_ids else ""),
+                     reason=bad_address_reason(name, address, problem, remedy), now=now,
+                     item_ids=item_ids, contact_id=contact_id)
+    return True
 
 
 def id_list(ids: Iterable[int]) -> str:

@@ -10,7 +10,10 @@ CONFLICT DO NOTHING (dedup key: kind, recipient, occasion, due date, items), and
 bookkeeping is one UPDATE per distinct outcome. Only the sweep that took an item writes
 its e-mail, so two workers never send the same reminder.
 
-A group whose e-mail cannot be built is pushed an hour ahead and the rest of the batch goes
+An e-mail to an unusable stored address (or a colleague's copy of one) is set aside: a
+FAILED outbox row with the Korean reason, and its items move on to their next occasion,
+which goes out once the address is fixed. A group whose e-mail cannot be built for any
+other reason is pushed an hour ahead and the rest of the batch goes
 on; a batch that fails in the database is pushed an hour ahead as a whole, so one bad row
 cannot stop every sweep. Outside working hours the sweep does nothing: due rows wait for the
 next working morning.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
@@ -115,13 +118,36 @@ def sweep_batch(session: Session, settings: Settings, policy: ReminderPolicy, no
     rows = {r.id: r for r in letters.rows(session, Item.id.in_(
         [i for ids in decided.sending.values() for i in ids]))}
     groups = {key: [rows[i] for i in ids if i in rows] for key, ids in decided.sending.items()}
-    groups = {key: group for key, group in groups.items() if group and group[0].contact_email}
+    groups = {key: group for key, group in groups.items() if group and group[0].contact_email
+              and not _set_aside(session, key, group, now)}
     messages = _messages(session, settings, groups, now, decided, report)
     queued = outbox.enqueue_many(
         session, [emails.prepare(m, emails.sender_mailbox(settings.mail_from), now)
                   for m in messages.values()], now, letters.outbox_lifetime(settings))
     _record(session, decided, messages, queued, now, report)
     return len(due)
+
+
+def _kind(occasion: Occasion) -> str:
+    return "overdue" if occasion.kind == "overdue" else "reminder"
+
+
+def _dedup_key(key: GroupKey, group: Sequence[Row[Any]]) -> str:
+    _, _, due, occasion = key
+    return (f"{_kind(occasion)}:{group[0].contact_email}:{occasion.label}:{due.isoformat()}:"
+            f"{letters.id_list(r.id for r in group)}")
+
+
+def _set_aside(session: Session, key: GroupKey, group: Sequence[Row[Any]],
+               now: datetime) -> bool:
+    # An address stored before entry was checked: this occasion's e-mail is set aside with
+    # the reason (the items move on to their next occasion, which goes out once the address
+    # is fixed), and the rest of the batch goes out.
+    first = group[0]
+    return letters.set_aside_if_unusable(
+        session, kind=_kind(key[3]), dedup_key=_dedup_key(key, group), name=first.contact_name,
+        address=first.contact_email, now=now, item_ids=[r.id for r in group],
+        contact_id=first.contact_id)
 
 
 def _decide(due: Sequence[Row[Any]], now: datetime, policy: ReminderPolicy,
@@ -154,8 +180,9 @@ def _messages(session: Session, settings: Settings, groups: dict[GroupKey, list[
     messages = {}
     for key, group in groups.items():
         try:
-            messages[key] = _reminder(settings, key, group, refs[(key[0], key[1])], threads,
-                                      cc.get(group[0].department_id, []), today)
+            messages[key] = _without_unusable_copies(session, _reminder(
+                settings, key, group, refs[(key[0], key[1])], threads,
+                cc.get(group[0].department_id, []), today), now)
         except (ValueError, UserError):
             log.exception("reminder for items %s cannot be built; retrying in an hour",
                           [r.id for r in group])
@@ -171,17 +198,16 @@ def _reminder(settings: Settings, key: GroupKey, group: list[Row[Any]], ref: lin
     first, ids = group[0], tuple(r.id for r in group)
     letter = letters.letter(group, letters.secretariat(settings))
     link = letters.link_text(ref, settings)
-    if occasion.kind == "overdue":
-        kind, rendered = "overdue", emails.render_overdue(letter, link, max(0, (today - due).days))
+    kind = _kind(occasion)
+    if kind == "overdue":
+        rendered = emails.render_overdue(letter, link, max(0, (today - due).days))
     else:
-        kind = "reminder"
         rendered = emails.render_reminder(letter, link, max(0, (due - occasion.day).days))
     cc = tuple(m for m in department if m.address != first.contact_email) \
         if kind == "overdue" else ()
     return emails.Outgoing(
-        kind=kind, dedup_key=f"{kind}:{first.contact_email}:{occasion.label}:"
-        f"{due.isoformat()}:{letters.id_list(ids)}",
-        to=letters.mailbox(first.contact_name, first.contact_email), rendered=rendered,
+        kind=kind, dedup_key=_dedup_key(key, group),
+        to=Mailbox(first.contact_name, first.contact_email), rendered=rendered,
         reply_to=letters.reply_to(settings, ref.id), cc=cc,
         in_reply_to=threads.find(contact_id, ids),
         item_ids=ids, contact_id=contact_id, link_id=ref.id)
@@ -200,6 +226,17 @@ def _department_cc(session: Session, groups: dict[GroupKey, list[Row[Any]]]
         for department_id, name, email in session.execute(query):
             found.setdefault(department_id, []).append(Mailbox(name, str(email)))
     return found
+
+
+def _without_unusable_copies(session: Session, message: emails.Outgoing,
+                             now: datetime) -> emails.Outgoing:
+    # A colleague's unusable address (stored before entry was checked) is left off the
+    # copy, and that copy is set aside with the reason; the notice itself goes out.
+    kept = tuple(m for m in message.cc if not letters.set_aside_if_unusable(
+        session, kind=message.kind, dedup_key=f"{message.dedup_key}:cc:{m.address}",
+        name=m.name, address=m.address, now=now, item_ids=message.item_ids,
+        subject=message.rendered.subject))
+    return message if len(kept) == len(message.cc) else replace(message, cc=kept)
 
 
 def _record(session: Session, decided: _Batch, messages: dict[GroupKey, emails.Outgoing],

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from db.models import Contact, Department, Item, ItemStatus, OutboxMessage
 from notifications import emails, outbox
 from notifications.addresses import address_problem
+from notifications.compose import Mailbox
 from notifications.policy import ReminderPolicy, first_reminder_at
 from tracker import audit, letters, links
 from tracker.errors import Invalid, NotFound
@@ -224,7 +225,9 @@ def enqueue_returned(session: Session, settings: Settings, item_id: int, comment
     """The "보완 요청" e-mail for a reply the secretariat returned, with `comment` and the
     contact's reply link (call it in the transaction of workflow.return_for_revision).
     Reminders for the item resume from `now`. Returns the outbox id; None when the item's
-    contact has no address (or the e-mail was already queued)."""
+    contact has no address (or the e-mail was already queued), or when the stored address
+    is unusable: then the e-mail is set aside with the Korean reason and the return itself
+    still stands (letters.set_aside_if_unusable)."""
     group = letters.rows(session, Item.id == item_id)
     if not group or not group[0].contact_email:
         return None
@@ -232,12 +235,16 @@ def enqueue_returned(session: Session, settings: Settings, item_id: int, comment
     first_at = first_reminder_at(row.due_date, now, ReminderPolicy.from_settings(settings))
     session.execute(update(_ITEMS).where(_ITEMS.c.id == item_id).values(
         next_reminder_at=first_at, updated_at=now))
+    revision = latest_revisions(session, [item_id]).get(item_id, 0)
+    key = f"returned:{item_id}:r{revision}"
+    if letters.set_aside_if_unusable(session, kind="returned", dedup_key=key,
+                                     name=row.contact_name, address=row.contact_email, now=now,
+                                     item_ids=[item_id], contact_id=row.contact_id):
+        return None
     link = _link(session, settings, row.contact_id, row.meeting_id, now)
     letter = letters.letter(group, letters.secretariat(settings), comment=comment.strip())
-    revision = latest_revisions(session, [item_id]).get(item_id, 0)
     message = emails.Outgoing(
-        kind="returned", dedup_key=f"returned:{item_id}:r{revision}",
-        to=letters.mailbox(row.contact_name, row.contact_email),
+        kind="returned", dedup_key=key, to=Mailbox(row.contact_name, row.contact_email),
         rendered=emails.render_returned(letter, letters.link_text(link, settings),
                                         comment.strip()),
         reply_to=letters.reply_to(settings, link.id), item_ids=(item_id,),

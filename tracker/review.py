@@ -29,6 +29,7 @@ from db.models import (
     ReplyDraft,
     Response,
 )
+from notifications.addresses import address_problem
 from notifications.outbox import list_messages
 from tracker import answers, audit, labels
 from tracker.answers import Typed
@@ -106,7 +107,7 @@ class ReplyPage:
     contact: str
     department: str
     items: list[ReplyItem]
-    has_email: bool = False  # whether the contact gets a receipt e-mail
+    has_email: bool = False  # whether the contact gets a receipt e-mail (a usable address)
 
     @property
     def answered_count(self) -> int:
@@ -267,7 +268,8 @@ def reply_page(session: Session, contact_id: int, meeting_id: int) -> ReplyPage:
     reasons = return_reasons(session, [i.id for i in items if i.status == ItemStatus.RETURNED])
     return ReplyPage(
         committee=heading.name, meeting_date=heading.held_on, meeting_title=heading.title,
-        contact=heading.contact, department=heading.department, has_email=bool(heading.email),
+        contact=heading.contact, department=heading.department,
+        has_email=bool(heading.email) and address_problem(heading.email.strip()) is None,
         items=[_reply_item(item, revisions.get(item.id, []), saved.get(item.id),
                            reasons.get(item.id)) for item in items],
     )

@@ -35,6 +35,8 @@ DONE = {
     "needs_reply": "회신 필요 여부를 바꿨습니다.",
     "accepted": "회신을 완료 처리했습니다.",
     "returned": "보완 요청을 보냈습니다.",
+    "returned_unsent": "보완 요청을 기록했습니다. 담당자 주소가 없거나 올바르지 않아 메일은 보내지 "
+                       "못했습니다: 발송함의 '실패한 메일만 보기'에서 이유를 확인하세요.",
     "resent": "같은 회신 링크로 요청 메일을 다시 보냈습니다.",
     "renewed": "회신 링크를 새로 만들어 요청 메일을 다시 보냈습니다. 이전 링크는 더 이상 쓸 수 없습니다.",
     "revoked": "이 담당자의 회신 링크를 막았습니다. 새 링크는 '요청 다시 보내기'로 보낼 수 있습니다.",
@@ -150,11 +152,16 @@ def return_for_revision(request: Request, item_id: ItemId, user: Editor,
     """Return the reply for revision with a comment; the contact is e-mailed."""
     context = web(request)
 
+    queued: list[int | None] = []
+
     def change(session: Session) -> None:
         workflow.return_for_revision(session, item_id, comment, user.username)
-        enqueue_returned(session, context.settings, item_id, comment.strip(), context.now())
+        queued.append(enqueue_returned(session, context.settings, item_id, comment.strip(),
+                                       context.now()))
 
-    return _change(request, item_id, user, "returned", change)
+    return _change(request, item_id, user,
+                   lambda: "returned" if queued and queued[-1] is not None else "returned_unsent",
+                   change)
 
 
 @router.post("/console/items/{item_id}/resend")
@@ -230,15 +237,17 @@ def outbox(request: Request, user: Viewer, failed: str = "") -> Response:
                 title="발송함")
 
 
-def _change(request: Request, item_id: int, user: ConsoleUser, done: str,
+def _change(request: Request, item_id: int, user: ConsoleUser, done: str | Callable[[], str],
             change: Callable[[Session], object]) -> Response:
+    # `done`: the DONE key of the message shown after the change (or what decides it after).
     context = web(request)
     try:
         with context.database.transaction() as session:
             change(session)
     except UserError as error:
         return _item_page(request, item_id, user, None, error.message, status=error.status)
-    return RedirectResponse(f"/console/items/{item_id}?done={done}", status_code=303)
+    key = done if isinstance(done, str) else done()
+    return RedirectResponse(f"/console/items/{item_id}?done={key}", status_code=303)
 
 
 MeetingId = Annotated[int, Path(ge=1, le=MAX_ID)]
