@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from db.models import ReplyDraft
+from db.models import ReplyDraft, Response
 from tracker import workflow
 from tracker.errors import Invalid, UserError
 
@@ -58,6 +58,7 @@ class Outcome:
     submitted: list[int] = field(default_factory=list)
     drafted: list[int] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)
+    revisions: dict[int, Response] = field(default_factory=dict)  # the submitted ones, by item
 
 
 def plan_bounds(meeting_date: date) -> tuple[date, date]:
@@ -166,8 +167,9 @@ def apply(session: Session, typed: Mapping[int, Typed], submit: Sequence[int], *
             continue
         outcome.drafted.append(item_id)
     for item_id, answer in answers.items():
-        workflow.submit_response(session, item_id, answer.text, author, kind=answer.kind,
-                                 reason=answer.reason, planned_on=answer.planned_on, now=now)
+        outcome.revisions[item_id] = workflow.submit_response(
+            session, item_id, answer.text, author, kind=answer.kind, reason=answer.reason,
+            planned_on=answer.planned_on, now=now)
         outcome.submitted.append(item_id)
     discard_drafts(session, outcome.submitted)
     return outcome

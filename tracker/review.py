@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeAlias
 
@@ -273,6 +274,21 @@ def reply_page(session: Session, contact_id: int, meeting_id: int) -> ReplyPage:
         items=[_reply_item(item, revisions.get(item.id, []), saved.get(item.id),
                            reasons.get(item.id)) for item in items],
     )
+
+
+def after_submission(page: ReplyPage, submitted: Mapping[int, Revision]) -> ReplyPage | None:
+    """`page` as it stands once the revisions in `submitted` (item id → the new revision)
+    are stored: those items answered with them, their drafts gone (the drafts saved by the
+    same post are not shown). None when an item had an accepted revision, which would
+    still stand: then read the page again. Pure."""
+    before = [item.standing for item in page.items if item.id in submitted]
+    if any(standing is not None and standing.accepted for standing in before):
+        return None
+    return replace(page, items=[
+        replace(item, standing=submitted[item.id], status=ItemStatus.ANSWERED.value,
+                status_label=STATUS_LABELS[ItemStatus.ANSWERED], draft=None,
+                draft_saved_at=None) if item.id in submitted else item
+        for item in page.items])
 
 
 def return_reasons(session: Session, item_ids: list[int]) -> dict[int, str]:

@@ -132,14 +132,21 @@ def _store(context: WebContext, request: Request, token: str, form: dict[str, st
                 standing={i.id: i.submitted_fields for i in editable}, now=context.now())
             if outcome.submitted:
                 enqueue_receipt(session, context.settings, link.contact_id, outcome.submitted,
-                                context.now())
+                                context.now(), revisions={
+                                    i: r.revision for i, r in outcome.revisions.items()})
+            # The page after the post, from what this transaction read and wrote: no second
+            # transaction reading it all again.
+            after = review.after_submission(data, {
+                i: review.revision(r) for i, r in outcome.revisions.items()})
     except LinkRefused as refusal:
         return _refusal_page(context, refusal.state)
     except UserError as error:
         return _again(context, token, {only or -1: str(error)}, {})
     if outcome.errors:
         return _again(context, token, outcome.errors, typed)
-    return _saved_page(context, token, outcome)
+    if after is None:
+        return _saved_page(context, token, outcome)
+    return _saved(context, after, token, outcome)
 
 
 def _to_submit(form: Mapping[str, str], editable: list[review.ReplyItem],
@@ -158,6 +165,12 @@ def _saved_page(context: WebContext, token: str, outcome: answers.Outcome) -> Re
         if state != "ok" or link is None:
             return _refusal_page(context, state)
         data = review.reply_page(session, link.contact_id, link.meeting_id)
+    return _saved(context, data, token, outcome)
+
+
+def _saved(context: WebContext, data: review.ReplyPage, token: str,
+           outcome: answers.Outcome) -> Response:
+    # The Korean confirmation: what was submitted, how many drafts were kept.
     submitted = [i for i in data.items if i.id in outcome.submitted]
     return page(context.env, "reply_saved.html", data=data, submitted=submitted,
                 drafted=len(outcome.drafted), token=token, title="회신 저장됨")
