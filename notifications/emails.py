@@ -117,10 +117,29 @@ def render_returned(letter: Letter, link: LinkText, comment: str) -> Rendered:
     return render("returned", **_letter(letter), **_link(link), comment=comment)
 
 
-def render_receipt(letter: Letter, received_at: str, link: LinkText | None = None) -> Rendered:
-    """The receipt of submitted replies, received at `received_at` (local, "YYYY-MM-DD HH:MM")."""
-    extra = _link(link) if link is not None else {}
-    return render("receipt", **_letter(letter), received_at=received_at, **extra)
+@dataclass(frozen=True)
+class Submitted:
+    """One submitted reply as the receipt lists it: the item and what was sent."""
+
+    program: str
+    program_name: str
+    opinion: str  # the item's text
+    reply: str  # the follow-up as submitted
+    kind: str | None  # 회신 구분: 반영 / 일부반영 / 추진중 / 반영곤란 (None: not given)
+    reason: str | None  # the 반영곤란 reason, when given
+    planned_on: str | None  # 완료 예정일 "2022-07-01", when given
+    revision: int  # which submission of the item this is (1, 2, …)
+
+
+def render_receipt(letter: Letter, received_at: str, submitted: Sequence[Submitted] = (),
+                   link: LinkText | None = None) -> Rendered:
+    """The receipt of one submission, received at `received_at` (local, "YYYY-MM-DD HH:MM"):
+    for each item its opinion and what was submitted (text, 회신 구분, 반영곤란 사유 and
+    완료 예정일 where given), and the reply link when there is one (the same link the
+    contact used, to read or revise the replies)."""
+    extra = _link(link) if link is not None else {"link": None}
+    return render("receipt", **_letter(letter), received_at=received_at,
+                  submitted=tuple(submitted), **extra)
 
 
 @dataclass(frozen=True)

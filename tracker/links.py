@@ -237,6 +237,26 @@ def current_link(session: Session, contact_id: int, meeting_id: int, now: dateti
         (contact_id, meeting_id)]
 
 
+def live_link(session: Session, contact_id: int, meeting_id: int, now: datetime,
+              secret: bytes) -> LinkRef | None:
+    """The contact's working link for the meeting when there is one whose token derives under
+    `secret`; None otherwise. Reads only: nothing is made, extended or revoked (a receipt
+    repeats the link; it never replaces one the secretariat blocked)."""
+    kept, _ = _live_links(session, {(contact_id, meeting_id)}, now, secret)
+    return kept.get((contact_id, meeting_id))
+
+
+def link_by_token(session: Session, token: str, now: datetime) -> LinkRef | None:
+    """The live, unexpired link whose token is `token` (as a visitor just used it), or None."""
+    row = session.execute(
+        select(ReplyLink.id, ReplyLink.contact_id, ReplyLink.meeting_id, ReplyLink.expires_at)
+        .where(ReplyLink.token_hash == hash_token(token), ReplyLink.revoked_at.is_(None))
+    ).first()
+    if row is None or as_utc(row.expires_at) <= as_utc(now):
+        return None
+    return LinkRef(row.id, row.contact_id, row.meeting_id, token, as_utc(row.expires_at))
+
+
 def renew_link(session: Session, contact_id: int, meeting_id: int, now: datetime,
                valid_days: int, secret: bytes) -> LinkRef:
     """A new link for the contact's items of the meeting ("새 링크"); the earlier links of

@@ -132,8 +132,7 @@ def _store(context: WebContext, request: Request, token: str, form: dict[str, st
                 standing={i.id: i.submitted_fields for i in editable}, now=context.now())
             if outcome.submitted:
                 enqueue_receipt(session, context.settings, link.contact_id, outcome.submitted,
-                                context.now(), revisions={
-                                    i: r.revision for i, r in outcome.revisions.items()})
+                                context.now(), token=token)
             # The page after the post, from what this transaction read and wrote: no second
             # transaction reading it all again.
             after = review.after_submission(data, {
