@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Row, Table, func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Contact, Department, Item, ItemStatus, OutboxMessage
+from db.models import Contact, Department, Item, ItemStatus, OutboxMessage, ReplyLink
 from notifications import emails, outbox
 from notifications.addresses import address_problem
 from notifications.compose import Mailbox
@@ -182,13 +182,35 @@ def mark_requested(session: Session, settings: Settings,
     audit.record_many(session, actor, "requested", now, events)
 
 
-def resend_request(session: Session, settings: Settings, item_id: int, now: datetime,
-                   actor: str = ACTOR, *, new_link: bool = False) -> str:
-    """Send the item's contact the request again for all their open, reply-needed items of
-    that meeting, with the same reply link, or with a new one when `new_link` (the old one
-    is blocked). Items not yet requested become REQUESTED. Returns the address written to;
-    NotFound without the item, Invalid when there is nobody to write to or nothing left
-    to ask."""
+@dataclass(frozen=True)
+class ResendPlan:
+    """What 요청 다시 보내기 would do for an item: to whom, which items, which link."""
+
+    contact: str  # "일자리정책과 김윤지"
+    email: str
+    item_count: int  # the contact's open, reply-needed items of the meeting
+    programs: str  # "1-1, 1-4"
+    live_link_expires: datetime | None  # the working link's end (UTC), None: no working link
+
+
+def resend_plan(session: Session, item_id: int, now: datetime) -> ResendPlan:
+    """Who and what `resend_request` would write to for the item, and until when the contact's
+    current link works (the confirmation page says it); reads only. NotFound without the
+    item, Invalid when there is nobody to write to or nothing left to ask."""
+    contact_id, meeting_id, email = _resend_target(session, item_id)
+    group = _resend_group(session, contact_id, meeting_id)
+    live = session.scalar(select(func.max(ReplyLink.expires_at)).where(
+        ReplyLink.contact_id == contact_id, ReplyLink.meeting_id == meeting_id,
+        ReplyLink.revoked_at.is_(None)))
+    live_until = links.as_utc(live) if live is not None else None
+    return ResendPlan(
+        contact=f"{group[0].department} {group[0].contact_name}", email=email,
+        item_count=len(group),
+        programs=", ".join(dict.fromkeys(r.program or "전략" for r in group)),
+        live_link_expires=live_until if live_until and live_until > links.as_utc(now) else None)
+
+
+def _resend_target(session: Session, item_id: int) -> tuple[int, int, str]:
     found = session.execute(select(Item.contact_id, Item.meeting_id, Contact.email)
                             .outerjoin(Contact, Contact.id == Item.contact_id)
                             .where(Item.id == item_id)).one_or_none()
@@ -197,11 +219,27 @@ def resend_request(session: Session, settings: Settings, item_id: int, now: date
     contact_id, meeting_id, email = found
     if contact_id is None or not email:
         raise Invalid("담당자나 담당자 이메일이 없어 보낼 수 없습니다. 담당자를 먼저 정해 주세요.")
+    return contact_id, meeting_id, str(email)
+
+
+def _resend_group(session: Session, contact_id: int, meeting_id: int) -> list[Row[Any]]:
     group = letters.rows(session, Item.contact_id == contact_id, Item.meeting_id == meeting_id,
                          Item.needs_reply.is_(True), Item.status != ItemStatus.ACCEPTED,
                          order=(Item.id,))
     if not group:
         raise Invalid("다시 보낼 것이 없습니다: 이 담당자의 의견은 모두 완료되었거나 회신이 필요 없습니다.")
+    return group
+
+
+def resend_request(session: Session, settings: Settings, item_id: int, now: datetime,
+                   actor: str = ACTOR, *, new_link: bool = False) -> str:
+    """Send the item's contact the request again for all their open, reply-needed items of
+    that meeting, with the same reply link, or with a new one when `new_link` (the old one
+    is blocked). Items not yet requested become REQUESTED. Returns the address written to;
+    NotFound without the item, Invalid when there is nobody to write to or nothing left
+    to ask."""
+    contact_id, meeting_id, email = _resend_target(session, item_id)
+    group = _resend_group(session, contact_id, meeting_id)
     link = _link(session, settings, contact_id, meeting_id, now, renew=new_link)
     message = _request_message(group, link, settings,
                                key=f"resend:{contact_id}:{meeting_id}:{now.isoformat()}")
@@ -210,7 +248,7 @@ def resend_request(session: Session, settings: Settings, item_id: int, now: date
     mark_requested(session, settings, [(fresh, outbox_id)], now, actor)
     audit.record_many(session, actor, "request_resent", now, [
         (row.id, dict(to=email, outbox_id=outbox_id, new_link=new_link)) for row in group])
-    return str(email)
+    return email
 
 
 def _link(session: Session, settings: Settings, contact_id: int, meeting_id: int,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,9 +14,16 @@ from sqlalchemy.orm import Session
 
 from db.models import ItemStatus
 from tracker import audit, contacts, links, queries, review, workflow
+from tracker.clock import local_date
 from tracker.errors import Conflict, Invalid, NotFound, UserError
 from tracker.labels import STATUS_LABELS
-from tracker.requests import enqueue_returned, request_contacts, resend_request
+from tracker.requests import (
+    ResendPlan,
+    enqueue_returned,
+    request_contacts,
+    resend_plan,
+    resend_request,
+)
 from tracker.web.context import MAX_ID, record_id, web
 from tracker.web.rendering import page
 from tracker.web.sessions import ConsoleUser, editor, viewer
@@ -118,9 +126,6 @@ def change_needs_reply(request: Request, item_id: ItemId, user: Editor,
 CONFIRM = {
     "accept": ("완료 처리", "이 의견의 최근 회신을 완료 처리할까요? 완료 처리하면 부서는 더 고칠 수 없습니다.",
                "완료 처리", False),
-    "resend": ("요청 다시 보내기", "담당자에게 이 회의의 미완료 의견 전체에 대한 요청 메일을 다시 보낼까요? "
-               "지금의 회신 링크를 그대로 보냅니다. '새 링크'를 고르셨다면 새 링크가 만들어지고 이전 링크는 "
-               "더 이상 쓸 수 없습니다.", "요청 다시 보내기", False),
     "revoke": ("링크 막기", "이 담당자의 이 회의 회신 링크를 막을까요? 막은 링크로는 회신 페이지를 열 수 없습니다. "
                "새 링크는 '요청 다시 보내기'로 보낼 수 있습니다.", "링크 막기", True),
 }
@@ -170,13 +175,49 @@ def resend(request: Request, item_id: ItemId, user: Editor,
            new_link: Annotated[str, Form()] = "") -> Response:
     """Send the item's contact the request again with the same reply link, or with a new
     one when `new_link` is set (the old one stops working), after a confirmation page."""
-    if confirm != "1":
-        return _confirmation(request, item_id, user, "resend",
-                             {"new_link": new_link} if new_link else None)
     context = web(request)
+    if confirm != "1":
+        try:
+            with context.database.reading() as session:
+                plan = resend_plan(session, item_id, context.now())
+        except UserError as error:
+            return _item_page(request, item_id, user, None, error.message, status=error.status)
+        return page(context.env, "console_confirm.html", user=user, title="요청 다시 보내기",
+                    message=_resend_message(plan, bool(new_link), context.settings.zone),
+                    button="새 링크로 다시 보내기" if new_link else "요청 다시 보내기",
+                    danger=bool(new_link), action=f"/console/items/{item_id}/resend",
+                    fields={"new_link": new_link} if new_link else {},
+                    preview=_resend_lines(plan, bool(new_link), context.settings.zone),
+                    back=f"/console/items/{item_id}")
     return _change(request, item_id, user, "renewed" if new_link else "resent",
                    lambda s: resend_request(s, context.settings, item_id, context.now(),
                                             actor=user.username, new_link=bool(new_link)))
+
+
+def _resend_message(plan: ResendPlan, new_link: bool, zone: ZoneInfo) -> str:
+    who = f"{plan.contact} 님({plan.email})에게 이 회의의 미완료 의견 {plan.item_count}건"
+    if new_link:
+        return (f"{who}에 대한 회신 요청 메일을 새 회신 링크로 다시 보낼까요? 새 링크를 만들면 "
+                "지금까지 보낸 링크는 바로 막혀 더 이상 열 수 없습니다. 작성 중인 임시 저장 내용과 "
+                "제출한 회신은 새 링크에서 그대로 보입니다.")
+    if plan.live_link_expires is None:
+        return (f"{who}에 대한 회신 요청 메일을 다시 보낼까요? 지금 쓸 수 있는 회신 링크가 없어"
+                "(막혔거나 기한이 지남) 새 링크를 만들어 보냅니다.")
+    until = local_date(plan.live_link_expires, zone).isoformat()
+    return (f"{who}에 대한 회신 요청 메일을 다시 보낼까요? 메일에는 지금 쓰고 있는 회신 링크를 "
+            f"그대로 넣으므로, 이미 받은 메일의 링크도 {until}까지 계속 열립니다. 이전 링크를 막고 "
+            "새 링크를 보내려면 취소한 뒤 '새 링크로 다시 보내기'를 골라 주십시오.")
+
+
+def _resend_lines(plan: ResendPlan, new_link: bool, zone: ZoneInfo) -> list[str]:
+    if new_link:
+        link = "새로 만드는 링크 (지금까지 보낸 링크는 바로 막힘)"
+    elif plan.live_link_expires is None:
+        link = "새로 만드는 링크 (쓸 수 있는 링크가 없음)"
+    else:
+        link = f"지금 쓰고 있는 링크 그대로 ({local_date(plan.live_link_expires, zone)}까지)"
+    return [f"받는 사람: {plan.contact} <{plan.email}>",
+            f"대상 의견: {plan.item_count}건 ({plan.programs})", f"회신 링크: {link}"]
 
 
 @router.post("/console/items/{item_id}/revoke")
