@@ -162,3 +162,48 @@ def test_text_copied_out_of_a_pdf_viewer_is_refused_with_what_to_do(tmp_path: Pa
     assert result.exit_code == 1
     assert "탭으로 나뉘어" in result.output and "PDF 파일을 그대로" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_department_merged_down_over_programs_answers_for_each(tmp_path: Path) -> None:
+    # Korean Excel's usual shape: a two-row header with 담당 merged over 부서·팀·담당자, and a
+    # department cell merged down over the programs it runs; an empty one below it too.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["2022년 제2차 ○○시지역사회보장협의체 보건의료분과 회의 결과"],
+                ["일시: 2022. 5. 18.(수) 15:00"], [],
+                ["사업번호", "세부사업명", "담당", None, None, "분과 의견", "조치결과"],
+                [None, None, "부서", "팀", "담당자", None, None],
+                ["2-3-1", "방문건강관리", "건강증진과", "방문보건팀", "김민수",
+                 "- 대상자 발굴 확대 필요\n- 2022년 9월까지 인력 충원 계획 수립 요망", ""],
+                ["2-3-2", "치매 조기검진", None, "치매관리팀", "이영희", "- 검진율 제고 방안 마련",
+                 "홍보 강화 추진 중"],
+                ["2-3-3", "정신건강 상담", None, "정신건강팀", "박철수",
+                 "- 사업 기간 2022 - 2023 연장 검토 요망", ""]):
+        sheet.append(row)
+    for cells in ("A4:A5", "B4:B5", "C4:E4", "F4:F5", "G4:G5", "C6:C7"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "보건의료.xlsx"
+    book.save(path)
+    preview = _preview(tmp_path, str(path))
+    items = preview["items"]
+    assert [(i["number"], i["department"], i["team"], i["contact"]) for i in items] == [
+        ("2-3-1", "건강증진과", "방문보건팀", "김민수"), ("2-3-1", "건강증진과", "방문보건팀", "김민수"),
+        ("2-3-2", "건강증진과", "치매관리팀", "이영희"), ("2-3-3", "건강증진과", "정신건강팀", "박철수")]
+    assert items[1]["due_date"] == "2022-09-30"
+    assert "2022 - 2023 연장" in items[3]["text"]
+
+
+def test_a_contact_without_a_department_is_named_not_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "부서없음.txt"
+    path.write_text(
+        "2022년 1차 일자리분과 회의록\n일 시 : 2022년 1월 15일(토) 10:00\n\n"
+        "사업번호\t세부사업명\t담당부서\t담당팀\t담당자\t실무분과 모니터링 의견\t사업부서 의견(후속조치)\n"
+        "1-1\t청년 일자리\t\t청년팀\t김철수\t- 성과지표 보완 요망\t\n"
+        "1-2\t중장년 일자리\t일자리정책과\t중장년팀\t이영희\t- 참여자 확대\t\n", encoding="utf-8")
+    preview = _preview(tmp_path, str(path))
+    assert [i["contact"] for i in preview["items"]] == ["김철수", "이영희"]
+    assert any(w["where"] == "5행" and "김철수" in w["message"] and "담당부서가 비어" in w["message"]
+               for w in preview["warnings"])

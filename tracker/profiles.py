@@ -56,6 +56,9 @@ class Field:
     contains: tuple[str, ...] = ()  # words a longer label holds, squashed
     required: bool = False
     carry_down: bool = False  # a merged or empty cell repeats the value above
+    # A cell merged down over several rows gives each row its value (an empty cell does not):
+    # a team or a contact answering for several programs.
+    carry_merged: bool = False
 
     @property
     def max_length(self) -> int | None:
@@ -144,9 +147,9 @@ MONITORING = Profile(
         Field("category", "구분"),
         Field("name", "세부사업명", aliases=("사업명", "세부사업", "단위사업명", "세부사업명칭"),
               required=True),
-        Field("department", "담당부서", aliases=("부서", "소관부서", "주관부서")),
-        Field("team", "담당팀", aliases=("팀", "담당팀명")),
-        Field("contact", "담당자", aliases=("담당", "담당자명")),
+        Field("department", "담당부서", aliases=("부서", "소관부서", "주관부서"), carry_down=True),
+        Field("team", "담당팀", aliases=("팀", "담당팀명"), carry_merged=True),
+        Field("contact", "담당자", aliases=("담당", "담당자명"), carry_merged=True),
         Field("opinion", "실무분과 모니터링 의견",
               aliases=("모니터링의견", "분과의견", "검토의견", "실무분과의견", "위원의견", "의견",
                        "모니터링결과", "평가의견", "협의체의견"),

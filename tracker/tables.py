@@ -422,7 +422,7 @@ def _values(
         # A merged cell belongs to the field of the column it starts in; only a field that
         # carries down repeats the cell of the row above.
         if cell is not None and (cell.row != r or cell.col != column) and not (
-                fld and fld.carry_down and cell.col == column):
+                fld and (fld.carry_down or fld.carry_merged) and cell.col == column):
             cell = None
         values[name] = cell
     seen: set[int] = set()
@@ -579,6 +579,12 @@ def _item(
         reading.warnings.append(Notice(where, message + " 이 행을 읽지 않았습니다."))
         return
     state.seen[number] = where
+    if "department" in match.columns and not text.get("department") and (
+            text.get("contact") or text.get("team")):
+        who = " ".join(filter(None, (text.get("team"), text.get("contact"))))
+        reading.warnings.append(Notice(where, (
+            f"{number}: 담당부서가 비어 있어 담당({who})을 등록하지 않았습니다. 원본에 부서를 "
+            "적거나, 가져온 뒤 콘솔의 담당자 화면에서 지정해 주세요.")))
     opinion = _paragraphs(values.get(profile.text_field))
     name = text.get("name") or (opinion[0] if opinion else "")
     sequence = text.get("sequence", "")
