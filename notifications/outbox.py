@@ -382,9 +382,19 @@ def count(session: Session, state: str) -> int:
     return session.scalar(query) or 0
 
 
-def list_messages(session: Session, state: str | None = None, limit: int = 200) -> list[OutboxMessage]:
-    """Outbox rows, newest first, optionally only those in `state`."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+def list_messages(session: Session, state: str | None = None, limit: int = 200,
+                  offset: int = 0) -> list[OutboxMessage]:
+    """Outbox rows, newest first, optionally only those in `state`: `limit` of them after
+    skipping `offset` (one page of the console)."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).offset(offset).limit(limit)
     if state:
         query = query.where(OutboxMessage.state == OutboxState(state))
     return list(session.scalars(query))
+
+
+def count_messages(session: Session, state: str | None = None) -> int:
+    """How many outbox rows there are (in `state`), counted by the database."""
+    query = select(func.count()).select_from(OutboxMessage)
+    if state:
+        query = query.where(OutboxMessage.state == OutboxState(state))
+    return int(session.scalar(query) or 0)

@@ -317,6 +317,9 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         links.revoke_links(session, scope.contact_id, scope.meeting_id, "sec", CURRENT_TIME)
     request_mail = next(m for m in catcher.files() if "contact1@" in read_mail(m).to)
     mailbox_id = receive_a_reply(imported, settings)
+    from tests.test_paging import many_items
+
+    many_items(imported, 60)  # the items list gets paging links (74 items: two pages)
     anonymous = {
         "login": "/console/login",
         "reply": link.removeprefix(base),
@@ -327,6 +330,7 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
     }
     signed_in = {
         "console": "/console",
+        "console-page-2": "/console?page=2",
         "console-item": "/console/items/2",
         "outbox": "/console/outbox",
         "chair": "/chair",

@@ -133,3 +133,84 @@ def test_paging_links_keep_the_filters(console: TestClient, imported: Database) 
     assert shown_ids(first.text) + shown_ids(second.text) == wanted[:len(shown_ids(first.text))
                                                                      + len(shown_ids(second.text))]
     assert "(2/" in second.text
+
+
+def test_the_outbox_pages_and_keeps_showing_why_a_message_was_set_aside(
+        console: TestClient, imported: Database) -> None:
+    from notifications import outbox
+    from tests.web_factory import CURRENT_TIME
+    from tracker.letters import bad_address_reason
+
+    with imported.transaction() as session:
+        for n in range(120):
+            outbox.set_aside(session, dedup_key=f"paging:{n}", kind="request",
+                             recipient=f".n{n}@example.org", subject=f"회신 요청 {n}",
+                             reason=bad_address_reason("장보영", f".n{n}@example.org", "점"),
+                             now=CURRENT_TIME, item_ids=[2], contact_id=None)
+    first = console.get("/console/outbox?failed=1")
+    assert first.status_code == 200 and "전체 120건 중 1–50번째 (1/3쪽)" in first.text
+    assert first.text.count("주소가 올바르지 않아 보내지 않았습니다") == PER_PAGE
+    assert ".n119@example.org" in first.text  # newest first
+    [following] = re.findall(r'rel="next" href="([^"]+)"', first.text)
+    assert following.replace("&amp;", "&") == "?failed=1&page=2"
+    last = console.get("/console/outbox?failed=1&page=x9")
+    assert last.status_code == 200 and "(1/3쪽)" in last.text
+    assert "(3/3쪽)" in console.get("/console/outbox?failed=1&page=3").text
+
+
+def test_the_meetings_and_the_mailbox_page_too(console: TestClient,
+                                               imported: Database) -> None:
+    from datetime import UTC, datetime
+
+    from db.models import InboundMessage, InboundState
+
+    with imported.transaction() as session:
+        committee_id = session.scalars(select(Meeting.committee_id)).first()
+        for n in range(60):
+            session.add(Meeting(committee_id=committee_id, held_on=date(2000 + n // 12,
+                                                                         n % 12 + 1, 1)))
+        for n in range(55):
+            session.add(InboundMessage(message_id=f"<m{n}@example.org>", raw=b"x",
+                                       received_at=datetime(2022, 2, 1, tzinfo=UTC),
+                                       subject=f"회신 {n}", state=InboundState.WAITING,
+                                       detail="어느 의견인지 알 수 없습니다"))
+    meetings = console.get("/console/meetings?page=2")
+    assert meetings.status_code == 200 and "전체 61건 중 51–61번째 (2/2쪽)" in meetings.text
+    assert len(re.findall(r'href="/console/meetings/\d+"', meetings.text)) == 11
+    mail = console.get("/console/mailbox?state=waiting&page=2")
+    assert mail.status_code == 200 and "전체 55건 중 51–55번째 (2/2쪽)" in mail.text
+    assert 'href="?state=waiting"' in mail.text  # back to page 1, the filter kept
+
+
+def test_a_long_history_shows_its_newest_events_first_and_pages_back(
+        console: TestClient, imported: Database) -> None:
+    from db.models import AuditEvent
+
+    with imported.transaction() as session:
+        for n in range(130):
+            session.add(AuditEvent(actor=f"사람{n}", action="draft_saved", item_id=2,
+                                   detail="{}"))
+    newest = console.get("/console/items/2")
+    assert newest.status_code == 200 and "(3/3쪽)" in newest.text
+    assert "사람129" in newest.text and "사람0 " not in newest.text
+    oldest = console.get("/console/items/2?history=1")
+    assert "(1/3쪽)" in oldest.text and "사람0 " in oldest.text
+    assert 'href="?history=3"' not in newest.text and 'href="?history=1"' in newest.text
+
+
+def test_the_item_page_says_which_mail_about_it_was_set_aside_and_why(
+        console: TestClient, imported: Database) -> None:
+    from notifications import outbox
+    from tests.web_factory import CURRENT_TIME
+    from tracker.letters import bad_address_reason
+
+    with imported.transaction() as session:
+        contact_id = session.get(Item, 2).contact_id  # type: ignore[union-attr]
+        outbox.set_aside(session, dedup_key="request:x", kind="request",
+                         recipient="a..b@example.org", subject="회신 요청 (1건)",
+                         reason=bad_address_reason("김윤지", "a..b@example.org", "점이 연달아"),
+                         now=CURRENT_TIME, item_ids=[2, 3], contact_id=contact_id)
+    shown = console.get("/console/items/2").text
+    assert "보내지 못한 메일 1통" in shown and "a..b@example.org" in shown
+    assert "주소가 올바르지 않아 보내지 않았습니다" in shown
+    assert "보내지 못한 메일" not in console.get("/console/items/1").text

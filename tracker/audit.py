@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
@@ -50,7 +50,15 @@ def _json(detail: dict[str, Any]) -> str:
     return json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)
 
 
-def history(session: Session, item_id: int) -> list[AuditEvent]:
-    """Every audit event of one item, oldest first."""
-    query = select(AuditEvent).where(AuditEvent.item_id == item_id).order_by(AuditEvent.id)
+def history(session: Session, item_id: int, offset: int = 0,
+            limit: int | None = None) -> list[AuditEvent]:
+    """The audit events of one item, oldest first: all of them, or `limit` after `offset`."""
+    query = (select(AuditEvent).where(AuditEvent.item_id == item_id).order_by(AuditEvent.id)
+             .offset(offset).limit(limit))
     return list(session.scalars(query))
+
+
+def history_count(session: Session, item_id: int) -> int:
+    """How many audit events one item has, counted by the database."""
+    return int(session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.item_id == item_id)) or 0)

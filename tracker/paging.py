@@ -6,8 +6,8 @@ OFFSET), so the time and memory of a page do not grow with the total. Every list
 console shows PER_PAGE rows.
 
 What a visitor types in `?page=` never fails: a missing, non-numeric or too small number
-shows the first page, a number past the end shows the last page (an empty list has one,
-empty, page).
+shows the first page, a number past the end (or LAST, "last") shows the last page (an
+empty list has one, empty, page).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ PER_PAGE = 50
 # Longer than any real page number; a longer string of digits is not turned into an int.
 _MAX_DIGITS = 9
 _FAR = 1_000_000_000  # a page number past any end
+LAST = "last"  # asks for the last page, whatever its number
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,13 @@ class Paged(Generic[T]):
 
 def requested_page(text: str | int | None) -> int:
     """The page number a visitor asked for: a positive whole number; "abc", "-3", "0" and ""
-    mean the first page, a string of digits too long to be a page means past the end."""
+    mean the first page; LAST and a string of digits too long to be a page mean past the
+    end (paginate shows the last page)."""
     if isinstance(text, int):
         return max(text, 1)
     text = (text or "").strip()
+    if text == LAST:
+        return _FAR
     if not (text.isascii() and text.isdigit()):
         return 1
     if len(text) > _MAX_DIGITS:
@@ -116,10 +120,13 @@ def paginate(requested: str | int | None, total: int, per_page: int = PER_PAGE) 
     return Page(number=min(requested_page(requested), pages), per_page=per_page, total=total)
 
 
-def page_query(filters: Mapping[str, str], number: int) -> str:
+def page_query(filters: Mapping[str, str], number: int, key: str = "page",
+               default: int = 1) -> str:
     """The query string of page `number` with the list's current `filters` kept ("?meeting=3&page=2");
-    empty filters are left out and page 1 carries no page parameter."""
-    kept = [(key, value) for key, value in filters.items() if value and key != "page"]
-    if number > 1:
-        kept.append(("page", str(number)))
+    empty filters are left out and the `default` page (the one shown without a page
+    parameter) carries none. `key` names the page parameter (a page with two lists gives
+    the second another name)."""
+    kept = [(name, value) for name, value in filters.items() if value and name != key]
+    if number != default:
+        kept.append((key, str(number)))
     return "?" + urlencode(kept) if kept else "?"

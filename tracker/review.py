@@ -25,17 +25,19 @@ from db.models import (
     Item,
     ItemStatus,
     Meeting,
+    OutboxMessage,
     OutboxState,
     Program,
     ReplyDraft,
     Response,
 )
 from notifications.addresses import address_problem
-from notifications.outbox import list_messages
+from notifications.outbox import count_messages, list_messages
 from tracker import answers, audit, labels
 from tracker.answers import Typed
 from tracker.clock import as_utc
 from tracker.labels import STATUS_LABELS
+from tracker.paging import LAST, Paged, paginate
 from tracker.queries import standing
 
 _Row: TypeAlias = "Row[*tuple[Any, ...]]"  # a result row; its columns are read by name
@@ -320,10 +322,23 @@ def item_revisions(session: Session, item_id: int) -> list[Revision]:
 
 def item_history(session: Session, item_id: int) -> list[HistoryEntry]:
     """The item's audit log, oldest first, with Korean labels for the actions."""
-    return [HistoryEntry(_aware(e.at) or e.at, e.actor, e.action,
-                         ACTION_LABELS.get(e.action, e.action), e.detail,
-                         labels.audit_sentence(e.action, e.actor, _detail(e.detail)))
-            for e in audit.history(session, item_id)]
+    return [_history_entry(e) for e in audit.history(session, item_id)]
+
+
+def item_history_page(session: Session, item_id: int,
+                      page: str | int | None = None) -> Paged[HistoryEntry]:
+    """One page (tracker.paging) of the item's audit log, oldest first within the page; with
+    no page asked for, the last one (the newest events)."""
+    total = audit.history_count(session, item_id)
+    shown = paginate(page or LAST, total)
+    return Paged([_history_entry(e) for e in audit.history(session, item_id, shown.offset,
+                                                            shown.limit)], shown)
+
+
+def _history_entry(e: AuditEvent) -> HistoryEntry:
+    return HistoryEntry(_aware(e.at) or e.at, e.actor, e.action,
+                        ACTION_LABELS.get(e.action, e.action), e.detail,
+                        labels.audit_sentence(e.action, e.actor, _detail(e.detail)))
 
 
 def _detail(stored: str) -> dict[str, Any]:
@@ -389,10 +404,19 @@ class MeetingSummary:
         return sum(self.counts.values())
 
 
-def meeting_summaries(session: Session, meeting_id: int | None = None) -> list[MeetingSummary]:
-    """Every meeting (or the one `meeting_id`), newest first, with its items counted by state."""
+def meeting_page(session: Session, page: str | int | None = None) -> Paged[MeetingSummary]:
+    """One page (tracker.paging) of the meetings, newest first, with their items counted by
+    state; the meetings counted and the page read by the database."""
+    shown = paginate(page, session.scalar(select(func.count()).select_from(Meeting)) or 0)
+    return Paged(meeting_summaries(session, offset=shown.offset, limit=shown.limit), shown)
+
+
+def meeting_summaries(session: Session, meeting_id: int | None = None, *, offset: int = 0,
+                      limit: int | None = None) -> list[MeetingSummary]:
+    """Every meeting (or the one `meeting_id`, or `limit` of them after `offset`), newest
+    first, with its items counted by state."""
     query = select(Meeting).options(joinedload(Meeting.committee)).order_by(
-        Meeting.held_on.desc(), Meeting.id.desc())
+        Meeting.held_on.desc(), Meeting.id.desc()).offset(offset).limit(limit)
     if meeting_id is not None:
         query = query.where(Meeting.id == meeting_id)
     found = list(session.scalars(query))
@@ -407,14 +431,41 @@ def meeting_summaries(session: Session, meeting_id: int | None = None) -> list[M
                            counts[m.id]) for m in found]
 
 
-def outbox(session: Session, *, failed_only: bool = False, limit: int = 200) -> list[OutboxRow]:
-    """The newest outgoing e-mails (or only the failed ones), newest first."""
-    rows = list_messages(session, OutboxState.FAILED.value if failed_only else None, limit)
-    return [
-        OutboxRow(m.id, m.kind, m.recipient, m.subject, m.state.value, m.attempts,
-                  m.created_at, m.sent_at, m.next_attempt_at, m.last_error)
-        for m in rows
-    ]
+def outbox(session: Session, page: str | int | None = None, *,
+           failed_only: bool = False) -> Paged[OutboxRow]:
+    """One page (tracker.paging) of the outgoing e-mails, or only the failed and set-aside
+    ones, newest first, each with its Korean error or reason; counted by the database."""
+    state = OutboxState.FAILED.value if failed_only else None
+    shown = paginate(page, count_messages(session, state))
+    rows = list_messages(session, state, shown.limit, shown.offset)
+    return Paged([_outbox_row(m) for m in rows], shown)
+
+
+def _outbox_row(m: OutboxMessage) -> OutboxRow:
+    return OutboxRow(m.id, m.kind, m.recipient, m.subject, m.state.value, m.attempts,
+                     m.created_at, m.sent_at, m.next_attempt_at, m.last_error)
+
+
+def failed_mail(session: Session, item_id: int) -> list[OutboxRow]:
+    """The e-mails about one item that failed or were set aside (an unusable address, a
+    refusal) since the last one about it that went out, newest first, each with its Korean
+    reason: what the item's page warns about. Read through the item's contact
+    (ix_outbox_contact_kind), at most the contact's 200 newest e-mails."""
+    contact_id = session.scalar(select(Item.contact_id).where(Item.id == item_id))
+    if contact_id is None:
+        return []
+    query = (select(OutboxMessage)
+             .where(OutboxMessage.contact_id == contact_id,
+                    OutboxMessage.state.in_([OutboxState.FAILED, OutboxState.SENT]))
+             .order_by(OutboxMessage.id.desc()).limit(200))
+    wanted, failed = str(item_id), []
+    for m in session.scalars(query):
+        if wanted not in m.item_ids.split(","):
+            continue
+        if m.state == OutboxState.SENT:
+            break  # what failed before a later e-mail went out is no longer news
+        failed.append(_outbox_row(m))
+    return failed
 
 
 def _item_order(item: _Row) -> tuple[object, ...]:

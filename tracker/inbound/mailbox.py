@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from db.models import InboundAttachment, InboundMessage, InboundState
 from tracker.inbound.reading import ReadMessage
+from tracker.paging import Paged, paginate
 
 STATE_LABELS = {
     InboundState.RECEIVED: "처리 전", InboundState.APPLIED: "반영됨",
@@ -78,9 +79,19 @@ class MailboxRow:
     attachments: int
 
 
-def listing(session: Session, state: str | None = None, limit: int = 200) -> list[MailboxRow]:
+def listing_page(session: Session, page: str | int | None = None,
+                 state: str | None = None) -> Paged[MailboxRow]:
+    """One page (tracker.paging) of the received messages (or those in `state`), newest
+    first, without their bytes; counted by the database."""
+    total = sum(n for s, n in counts(session).items() if state is None or s == state)
+    shown = paginate(page, total)
+    return Paged(listing(session, state, shown.limit, shown.offset), shown)
+
+
+def listing(session: Session, state: str | None = None, limit: int = 200,
+            offset: int = 0) -> list[MailboxRow]:
     """The newest received messages (or those in `state`), newest first, without their
-    bytes."""
+    bytes: `limit` of them after skipping `offset`."""
     count = (select(func.count(InboundAttachment.id))
              .where(InboundAttachment.message_id == InboundMessage.id)
              .correlate(InboundMessage).scalar_subquery())
@@ -89,7 +100,7 @@ def listing(session: Session, state: str | None = None, limit: int = 200) -> lis
                    InboundMessage.detail, count.label("attachments"))
     if state:
         query = query.where(InboundMessage.state == state)
-    rows = session.execute(query.order_by(InboundMessage.id.desc()).limit(limit))
+    rows = session.execute(query.order_by(InboundMessage.id.desc()).offset(offset).limit(limit))
     return [MailboxRow(r.id, r.received_at, r.sender, r.subject, r.state.value,
                        STATE_LABELS[r.state], r.reason, r.detail, r.attachments) for r in rows]
 

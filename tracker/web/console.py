@@ -72,23 +72,28 @@ def items(request: Request, user: Viewer, meeting: str = "", department: str = "
 
 
 @router.get("/console/items/{item_id}")
-def item(request: Request, item_id: ItemId, user: Viewer, done: str = "") -> Response:
-    """One item: opinion, every revision of the reply, edit forms and the audit log."""
-    return _item_page(request, item_id, user, DONE.get(done), None)
+def item(request: Request, item_id: ItemId, user: Viewer, done: str = "",
+         history: str = "") -> Response:
+    """One item: opinion, every revision of the reply, edit forms, the e-mails about it that
+    could not be sent (with why), and its audit log 50 events a page (the newest first
+    shown; ?history= pages back)."""
+    return _item_page(request, item_id, user, DONE.get(done), None, history_page=history)
 
 
 def _item_page(request: Request, item_id: int, user: ConsoleUser, done: str | None,
-               error: str | None, status: int = 200) -> Response:
+               error: str | None, status: int = 200, history_page: str = "") -> Response:
     context = web(request)
     with context.database.reading() as session:
         shown = queries.view(queries.get_item(session, item_id), context.today())
         revisions = review.item_revisions(session, item_id)
-        history = review.item_history(session, item_id)
+        history = review.item_history_page(session, item_id, history_page)
         people = contacts.list_contacts(session)
         reminder = review.reminders(session, [item_id]).get(item_id)
+        unsent = review.failed_mail(session, item_id)
     return page(context.env, "console_item.html", status, user=user, item=shown,
-                revisions=revisions, history=history, people=people, reminder=reminder,
-                done=done, error=error, title=f"의견 {item_id}")
+                revisions=revisions, history=history.rows, history_paging=history.page,
+                people=people, reminder=reminder, unsent=unsent, done=done, error=error,
+                title=f"의견 {item_id}")
 
 
 @router.post("/console/items/{item_id}/due")
@@ -269,13 +274,16 @@ def send_requests(request: Request, user: Editor,
 
 
 @router.get("/console/outbox")
-def outbox(request: Request, user: Viewer, failed: str = "") -> Response:
-    """Outgoing e-mails, newest first; failed=1 shows only the failures."""
+def outbox(request: Request, user: Viewer, failed: str = "",
+           number: PageNumber = "") -> Response:
+    """Outgoing e-mails, newest first, 50 a page; failed=1 shows only the failed and
+    set-aside ones, each with its Korean reason."""
     context = web(request)
     with context.database.reading() as session:
-        rows = review.outbox(session, failed_only=bool(failed))
-    return page(context.env, "console_outbox.html", user=user, rows=rows, failed=bool(failed),
-                title="발송함")
+        found = review.outbox(session, number, failed_only=bool(failed))
+    return page(context.env, "console_outbox.html", user=user, rows=found.rows,
+                paging=found.page, filters={"failed": "1" if failed else ""},
+                failed=bool(failed), title="발송함")
 
 
 def _change(request: Request, item_id: int, user: ConsoleUser, done: str | Callable[[], str],
@@ -295,13 +303,13 @@ MeetingId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/console/meetings")
-def meetings(request: Request, user: Viewer) -> Response:
-    """Every imported meeting with its items counted by state."""
+def meetings(request: Request, user: Viewer, number: PageNumber = "") -> Response:
+    """The imported meetings, newest first, 50 a page, with their items counted by state."""
     context = web(request)
     with context.database.reading() as session:
-        rows = review.meeting_summaries(session)
-    return page(context.env, "console_meetings.html", user=user, rows=rows,
-                statuses=STATUS_LABELS, title="회의")
+        found = review.meeting_page(session, number)
+    return page(context.env, "console_meetings.html", user=user, rows=found.rows,
+                paging=found.page, filters={}, statuses=STATUS_LABELS, title="회의")
 
 
 @router.get("/console/meetings/{meeting_id}")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -43,15 +43,16 @@ Secretariat = Annotated[ConsoleUser, Depends(secretariat)]
 
 
 @router.get("/console/mailbox")
-def listing(request: Request, user: Secretariat, state: str = "") -> Response:
-    """Received replies, newest first, optionally only those in one state."""
+def listing(request: Request, user: Secretariat, state: str = "",
+            number: Annotated[str, Query(alias="page")] = "") -> Response:
+    """Received replies, newest first, 50 a page, optionally only those in one state."""
     context = web(request)
     wanted = state if state in {s.value for s in InboundState} else ""
     with context.database.reading() as session:
-        rows = mailbox.listing(session, wanted or None)
+        found = mailbox.listing_page(session, number, wanted or None)
         counts = mailbox.counts(session)
-    return page(context.env, "console_mailbox.html", user=user, rows=rows, state=wanted,
-                counts=counts, labels={s.value: text for s, text in mailbox.STATE_LABELS.items()},
+    return page(context.env, "console_mailbox.html", user=user, rows=found.rows,
+                paging=found.page, filters={"state": wanted}, state=wanted, counts=counts, labels={s.value: text for s, text in mailbox.STATE_LABELS.items()},
                 title="받은 회신")
 
 
