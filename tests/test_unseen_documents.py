@@ -207,3 +207,31 @@ def test_a_contact_without_a_department_is_named_not_dropped(tmp_path: Path) -> 
     assert [i["contact"] for i in preview["items"]] == ["김철수", "이영희"]
     assert any(w["where"] == "5행" and "김철수" in w["message"] and "담당부서가 비어" in w["message"]
                for w in preview["warnings"])
+
+
+def test_a_status_sheet_with_percentages_as_excel_shows_them(tmp_path: Path) -> None:
+    # 추진율 typed as numbers under a "0%" format: the preview shows 45%, not 0.45.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["공약사항 추진현황 (2024. 6. 30. 기준)"], [],
+                ["연번", "공약사항", "소관부서", "추진상황", None, None, "추진율"],
+                [None, None, None, "완료", "정상추진", "미추진", None],
+                ["Ⅰ. 활력있는 경제도시"],
+                [1, "청년 창업지원센터 건립", "일자리정책과", "○", None, None, 1.0],
+                [2, "전통시장 주차장 확충", "지역경제과", None, "○", None, 0.45],
+                ["계", None, None, 1, 1, 0, None]):
+        sheet.append(row)
+    for cells in ("A3:A4", "B3:B4", "C3:C4", "D3:F3", "G3:G4"):
+        sheet.merge_cells(cells)
+    for cell in ("G6", "G7"):
+        sheet[cell].number_format = "0%"
+    path = tmp_path / "공약.xlsx"
+    book.save(path)
+    preview = _preview(tmp_path, str(path), "--committee", "기획행정위원회",
+                       "--meeting-date", "2024-07-10")
+    items = preview["items"]
+    assert [(i["fields"]["percent"], i["status"]) for i in items] == [("100%", "accepted"),
+                                                                      ("45%", "answered")]

@@ -207,11 +207,10 @@ def _read_values(path: Path, extents: list[tuple[int, int]]) -> list[dict[tuple[
         for sheet, (last_row, last_col) in zip(book.worksheets, extents, strict=False):
             values: dict[tuple[int, int], str] = {}
             if last_row and last_col:
-                rows = sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col,
-                                       values_only=True)
+                rows = sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col)
                 for r, row in enumerate(rows, start=1):
-                    for c, value in enumerate(row, start=1):
-                        text = cell_text(value)
+                    for c, cell in enumerate(row, start=1):
+                        text = cell_text(cell.value, getattr(cell, "number_format", ""))
                         if text.strip():
                             values[(r, c)] = strip_controls(text)
             found.append(values)
@@ -232,10 +231,13 @@ def _sheet(scan: _Scan, values: dict[tuple[int, int], str]) -> Sheet:
     return sheet
 
 
-def cell_text(value: object) -> str:
-    """A spreadsheet value as text: whole floats without ".0", dates as 2022-05-18."""
+def cell_text(value: object, number_format: str = "") -> str:
+    """A spreadsheet value as text: whole floats without ".0", dates as 2022-05-18, a number
+    shown as a percentage (format "0%") as the sheet shows it, "45%" rather than 0.45."""
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in number_format:
+        return f"{round(value * 100, 2):g}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
