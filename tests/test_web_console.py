@@ -451,3 +451,31 @@ def test_import_in_the_console_asks_for_what_the_file_lacks(db: Database) -> Non
                                                  "committee": "관광분과",
                                                  "meeting_date": "2022-03-10"})
     assert shown.status_code == 200 and "관광분과" in shown.text and "예산을 늘릴 것" in shown.text
+
+
+def test_an_abandoned_import_preview_leaves_no_file_behind(db: Database) -> None:
+    # A secretariat who previews a file and walks away: a day later the file is gone and
+    # its confirmation says to choose the file again.
+    import os
+    import time
+
+    from tests.conftest import SAMPLE
+    from tracker.web import uploads
+
+    add_user(db, "sec", "secretariat")
+    client = make_client(db)
+    login(client, "sec")
+    csrf = csrf_of(client.get("/console/import").text)
+    shown = client.post("/console/import", data={"csrf": csrf},
+                        files={"file": (SAMPLE.name, SAMPLE.read_bytes(), "text/plain")})
+    key = re.search(r'name="key" value="([^"]+)"', shown.text)
+    assert key is not None
+    waiting = uploads.waiting(key.group(1))
+    two_days_ago = time.time() - 2 * 24 * 60 * 60
+    os.utime(waiting.parent, (two_days_ago, two_days_ago))
+    client.post("/console/import", data={"csrf": csrf},  # someone else's upload, today
+                files={"file": (SAMPLE.name, SAMPLE.read_bytes(), "text/plain")})
+    assert not waiting.exists()
+    late = client.post("/console/import", data={"csrf": csrf, "key": key.group(1),
+                                                "action": "confirm"})
+    assert late.status_code == 400 and "파일을 다시 골라 주세요" in late.text

@@ -1,19 +1,25 @@
 """Files uploaded to the console that wait for a confirmation (minutes at /console/import,
 contacts at /console/contacts/upload): each waits in a private folder of its own, named by a
-random key that only the confirmation form carries, until it is used or the process ends.
-Nothing reaches the database before the confirmation."""
+random key that only the confirmation form carries, until it is used, a day has passed (an
+abandoned preview), or the process ends. Nothing reaches the database before the
+confirmation."""
 
 from __future__ import annotations
 
+import atexit
 import re
 import secrets
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from tracker.errors import Invalid
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{22}$")
 _UPLOADS = Path(tempfile.gettempdir()) / f"tracker-uploads-{secrets.token_hex(8)}"
+MAX_AGE_SECONDS = 24 * 60 * 60  # a preview left this long is abandoned: its file goes
+atexit.register(shutil.rmtree, _UPLOADS, ignore_errors=True)
 
 
 def valid_key(key: str) -> str:
@@ -26,6 +32,7 @@ def store(filename: str, content: bytes, empty_message: str) -> tuple[str, Path]
     `empty_message` for an empty file."""
     if not content:
         raise Invalid(empty_message)
+    prune(time.time() - MAX_AGE_SECONDS)
     key = secrets.token_urlsafe(16)
     folder = _UPLOADS / key
     folder.mkdir(parents=True, mode=0o700)
@@ -49,3 +56,12 @@ def discard(path: Path) -> None:
     for leftover in path.parent.iterdir():
         leftover.unlink()
     path.parent.rmdir()
+
+
+def prune(before: float) -> None:
+    """Remove the waiting uploads stored before `before` (a time.time() value)."""
+    if not _UPLOADS.is_dir():
+        return
+    for folder in _UPLOADS.iterdir():
+        if folder.stat().st_mtime < before:
+            shutil.rmtree(folder, ignore_errors=True)
