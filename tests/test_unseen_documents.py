@@ -235,3 +235,15 @@ def test_a_status_sheet_with_percentages_as_excel_shows_them(tmp_path: Path) -> 
     items = preview["items"]
     assert [(i["fields"]["percent"], i["status"]) for i in items] == [("100%", "accepted"),
                                                                       ("45%", "answered")]
+
+
+def test_excel_unicode_text_utf16_is_read(tmp_path: Path) -> None:
+    # Excel's "유니코드 텍스트 (*.txt)" and Notepad's "유니코드": UTF-16 LE with a BOM, TABs, CRLF.
+    path = tmp_path / "유니코드.txt"
+    text = ("2023년도 행정사무감사 시정요구사항 처리결과\r\n\r\n연번\t시정요구사항\t처리결과\t비고\r\n"
+            "1\t예산 집행 잔액 관리 철저\t잔액 반납 완료\t완료\r\n2\t위탁시설 점검 강화\t\t\r\n")
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    preview = _preview(tmp_path, str(path), "--committee", "행정자치위원회",
+                       "--meeting-date", "2023-12-01", "--department", "총무과")
+    assert [(i["text"], i["status"]) for i in preview["items"]] == [
+        ("예산 집행 잔액 관리 철저", "accepted"), ("위탁시설 점검 강화", "new")]

@@ -42,7 +42,7 @@ _FOREIGN = {
     "binary": "{name}은(는) 텍스트 파일이 아닙니다. 지원하는 형식: 붙여넣은 회의록(.txt), CSV, XLSX, HWPX, HWP, PDF.",
 }
 _DAMAGED_ZIP = "{name}: 파일이 손상되어 읽을 수 없습니다 (zip 형식 오류)."
-_ENCODING = "{name}: 글자 인코딩을 알 수 없습니다. UTF-8 또는 CP949(한글 엑셀) 파일이어야 합니다."
+_ENCODING = "{name}: 글자 인코딩을 알 수 없습니다. UTF-8, CP949(한글 엑셀) 또는 유니코드(UTF-16) 텍스트 파일이어야 합니다."
 # Binary formats told by their first bytes, refused as "not text" without decoding.
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
 
@@ -88,7 +88,13 @@ def read_text_file(data: bytes, name: str) -> Document:
 
 
 def decode(data: bytes, name: str) -> str:
-    """The text of `data`: UTF-8 (with or without BOM), else CP949; UserError if neither."""
+    """The text of `data`: UTF-16 with its BOM (Excel's "유니코드 텍스트", Notepad's
+    "유니코드"), UTF-8 (with or without BOM), else CP949; UserError if none fits."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UserError(_ENCODING.format(name=name)) from None
     for encoding in ("utf-8-sig", "cp949"):
         try:
             return data.decode(encoding)
