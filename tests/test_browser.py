@@ -355,3 +355,181 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
             page.goto(base + path)
             check_page(page, name, width)
         context.close()
+
+
+# --- The whole path without a terminal (issue 13): an .hwpx file to sent requests, and replies
+# to an exported table, at 390 px and at 1280 px.
+
+HWPX = Path(__file__).parent / "data" / "2022-01-15-jobs-subcommittee-minutes.hwpx"
+TOURISM_REPLY = "현직자 네트워크 운영 예산 500만원을 2022년 추경에 반영함"
+# The secretariat's contacts list as Excel saves it (CP949): the sample's people, and the
+# 관광과 contact that the minutes leave blank.
+CONTACTS_CSV = """부서,팀,이름,이메일
+일자리정책과,일자리 정책팀,김윤지,kim.yunji@example.org
+일자리정책과,청년여성 일자리팀,선헤미,sun.hemi@example.org
+일자리정책과,증장년 일자리팀,어수정,eo.sujeong@example.org
+일자리정책과,일자리 지원팀,임양수,lim.yangsu@example.org
+일자리정책과,중장년 일자리팀,손지현,son.jihyun@example.org
+지역경제과,사회적 경제팀,강여지,kang.yeoji@example.org
+노동정책과,노동권익팀,조미화,jo.mihwa@example.org
+관광과,컨벤션 운영팀,장보영,jang.boyoung@example.org
+관광과,,오타주소,jang..boyoung@example.org
+"""
+
+
+def minutes_without_a_contact(folder: Path) -> Path:
+    """The sample .hwpx with 1-2's 담당자 cell left blank, as minutes often come."""
+    import zipfile
+
+    target = folder / "2022-01-15 일자리분과 회의록.hwpx"
+    with zipfile.ZipFile(HWPX) as source, zipfile.ZipFile(target, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "Contents/section0.xml":
+                data = data.replace("<hp:t>장보영</hp:t>".encode(), b"<hp:t></hp:t>")
+            copy.writestr(info, data)
+    return target
+
+
+@pytest.fixture
+def empty_server(db: Database, tmp_path: Path) -> Iterator[tuple[str, Settings, Any]]:
+    """The app on an empty database (users only), served by uvicorn, and a mail catcher."""
+    import uvicorn
+
+    from notifications.mailcatcher import MailCatcher
+
+    add_user(db, "sec", "secretariat")
+    catcher = MailCatcher(tmp_path / "mail", port=free_port())
+    port = free_port()
+    settings = replace(Settings(), base_url=f"http://127.0.0.1:{port}", smtp_host="127.0.0.1",
+                       smtp_port=catcher.port, secretariat_email="sec@example.org",
+                       mail_from="tracker@example.org")
+    app = create_app(settings, db, Clock(CURRENT_TIME),
+                     WebOptions(secret_key="browser-test", dev_mail_dir=catcher.directory))
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
+                                       log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    with catcher:
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not uv.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert uv.started, "uvicorn did not start"
+        yield settings.base_url, settings, catcher
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+def deliver(db: Database, settings: Settings, catcher: Any) -> list[Any]:
+    """What the worker does: the outbox flushed to the catcher; every caught mail so far."""
+    from notifications import sender
+
+    # (In a thread of its own: Playwright's sync API holds this thread's event loop.)
+    flushing = threading.Thread(target=lambda: sender.flush(db, settings,
+                                                            clock=lambda: CURRENT_TIME))
+    flushing.start()
+    flushing.join(timeout=60)
+    return [(p, read_mail(p)) for p in catcher.files()]
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_from_an_hwpx_file_to_an_exported_reply_without_a_terminal(
+        empty_server: tuple[str, Settings, Any], browser: Any, db: Database, tmp_path: Path,
+        width: str) -> None:
+    base, settings, catcher = empty_server
+    context = new_context(browser, width)
+    console = context.new_page()
+    login(console, base, "sec")
+
+    # Import the minutes: preview (nothing written), then confirm.
+    console.goto(f"{base}/console/import")
+    console.get_by_label("회의록 파일").set_input_files(str(minutes_without_a_contact(tmp_path)))
+    console.get_by_role("button", name="미리보기").click()
+    assert "아직 아무것도 저장하지 않았습니다" in console.content()
+    assert "(담당자 없음)" in console.content()
+    check_page(console, "path-import-preview", width)
+    console.get_by_role("button", name="가져오기").click()
+    assert "일자리분과" in console.locator("h1").inner_text()
+
+    # Contacts: 관광과's two items have nobody; the addresses come from the office's CSV.
+    console.get_by_role("navigation", name="주 메뉴").get_by_role("link", name="담당자").click()
+    assert "담당자 지정이 필요한 의견 (2건)" in console.content()
+    assert "관광과에 등록된 담당자가 없습니다" in console.content()
+    check_page(console, "path-contacts-missing", width)
+    console.get_by_label("담당자 CSV 파일").set_input_files(files=[{
+        "name": "담당자.csv", "mimeType": "text/csv", "buffer": CONTACTS_CSV.encode("cp949")}])
+    console.locator("#upload").get_by_role("button", name="미리보기").click()
+    preview = console.content()
+    assert "아직 아무것도 저장하지 않았습니다" in preview
+    assert ("10행: 이메일 'jang..boyoung@example.org'은(는) 보낼 수 없는 주소입니다"
+            in console.locator("ul.refused").inner_text())
+    check_page(console, "path-contacts-upload", width)
+    console.get_by_role("button", name="반영하기").click()
+    assert "1명 추가, 7명 변경" in console.content()
+
+    # Assign the missing contact: one item inline, the rest of 관광과 at once.
+    waiting = console.locator("#waiting")
+    waiting.get_by_label("의견 4의 담당자").select_option(label="장보영")
+    waiting.get_by_role("row").filter(has_text="전문인력 양성을 위해").get_by_role(
+        "button", name="지정").click()
+    assert "담당자를 지정했습니다" in console.content()
+    console.locator("#waiting").get_by_role("button", name="모두 지정").click()
+    assert "의견 1건의 담당자를 지정했습니다" in console.content()
+    assert "회신이 필요한 의견에는 모두 담당자가 있습니다" in console.content()
+    check_page(console, "path-contacts-done", width)
+    console.goto(f"{base}/console/items/4")
+    assert "sec 님이 담당자를 관광과 장보영(으)로 지정했습니다." in console.content()
+
+    # Send the requests (confirmed), and let the worker deliver them.
+    console.get_by_role("navigation", name="주 메뉴").get_by_role("link", name="의견 목록").click()
+    console.get_by_role("button", name="요청 메일 보내기").click()
+    assert "jang.boyoung@example.org" in console.content()  # the confirmation names everyone
+    console.get_by_role("button", name="요청 메일 보내기").click()
+    assert "발송 대기열에 넣었습니다" in console.content()
+    mails = deliver(db, settings, catcher)
+    [(_, request_mail)] = [(p, m) for p, m in mails if "jang.boyoung@" in m.to]
+    [link] = [u for u in request_mail.links if "/r/" in u]
+
+    # The department opens the link from the e-mail (no log-in) and replies.
+    department = new_context(browser, width)
+    reply = department.new_page()
+    reply.goto(link)
+    check_page(reply, "path-reply", width)
+    first = reply.locator("section.item").first
+    first.get_by_label("후속조치 내용").fill(TOURISM_REPLY)
+    first.get_by_label("반영", exact=True).check()
+    first.get_by_label("완료 예정일").fill("2022-07-01")
+    with reply.expect_navigation():
+        reply.get_by_role("button", name="제출", exact=True).click()
+    assert "2건 중 1건 제출" in reply.content()
+    check_page(reply, "path-reply-saved", width)
+
+    # The receipt: what was submitted, with the same link; its HTML fits the phone.
+    mails = deliver(db, settings, catcher)
+    [(receipt_path, receipt)] = [(p, m) for p, m in mails
+                                 if "jang.boyoung@" in m.to and "접수 확인" in m.subject]
+    assert TOURISM_REPLY in (receipt.text or "") and "완료 예정일: 2022-07-01" in (receipt.text or "")
+    assert link in receipt.links
+    reply.goto(f"{base}/dev/mail/{receipt_path.name}/html")
+    check_page(reply, "path-receipt-mail", width, axe=False)
+    department.close()
+
+    # The secretariat accepts the reply (confirmed) ...
+    console.goto(f"{base}/console?status=answered")
+    console.get_by_role("link", name="4", exact=True).click()
+    assert TOURISM_REPLY in console.content()
+    console.get_by_role("button", name="완료 처리").click()
+    console.get_by_role("button", name="완료 처리").click()
+    assert "완료 처리했습니다" in console.content()
+
+    # ... and downloads the table: the reply is in it, with its type and planned date.
+    console.goto(f"{base}/chair")
+    with console.expect_download() as download:
+        console.get_by_role("link", name="CSV 내려받기").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    rows = list(csv.reader(io.StringIO(saved.read_bytes().decode("utf-8-sig"))))
+    [row] = [r for r in rows if any(TOURISM_REPLY in cell for cell in r)]
+    cells = "\n".join(row)
+    assert "- 반영" in cells and "2022-07-01" in cells and "장보영" in row
+    context.close()

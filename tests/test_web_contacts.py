@@ -276,3 +276,19 @@ def test_spelling_suspects_are_spacing_and_one_letter_typos_only() -> None:
     assert name_key("복지정책과") == name_key("복지 정책과")
     assert _one_edit("복지정책과", "복지정착과") and _one_edit("복지정책과", "복지정책")
     assert not _one_edit("노동정책과", "복지정책과")
+
+
+def test_assigning_an_item_of_a_program_without_a_contact_gives_the_program_one(
+        app_db: Database) -> None:
+    without_contact(app_db, *TOURISM_ITEMS)
+    with app_db.transaction() as session:
+        program_id = session.get(Item, TOURISM_ITEMS[0]).program_id  # type: ignore[union-attr]
+        session.execute(update(Program).where(Program.id == program_id).values(contact_id=None))
+    jang = contact_id(app_db, "장보영")
+    with app_db.transaction() as session:
+        assignments.assign(session, TOURISM_ITEMS[0], jang, "sec")
+    with app_db.transaction() as session:
+        assert session.get(Program, program_id).contact_id == jang  # type: ignore[union-attr]
+    client, _ = signed_in(app_db)
+    exported = client.get("/chair/export.csv").content.decode("utf-8-sig")
+    assert "장보영" in exported  # the export names the program's contact

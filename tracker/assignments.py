@@ -1,6 +1,7 @@
 """Items that need a contact, and giving them one: one item at a time or every such item
 of a department at once. An item needs a contact when it needs a reply, is not completed,
-and has no contact or a retired one. Every assignment is a sentence in the item's history.
+and has no contact or a retired one. Every assignment is a sentence in the item's history;
+a program without a contact gets the item's (exports name them, later minutes reuse them).
 The console's contacts page calls these functions."""
 
 from __future__ import annotations
@@ -137,5 +138,12 @@ def _give(session: Session, item: Item, contact: Contact, actor: str) -> None:
     if item.contact_id == contact.id:
         return
     item.contact = contact
+    program = item.program
+    if program is not None and program.contact_id is None and \
+            program.department_id in (None, contact.department_id):
+        # The program's contact too, so exports name them and the program's later
+        # minutes give their items to the same person.
+        program.contact = contact
+        program.department_id = contact.department_id
     audit.record(session, actor, "contact_assigned", item_id=item.id, old=old,
                  new=f"{contact.department.name} {contact.name}")
