@@ -292,3 +292,30 @@ def test_assigning_an_item_of_a_program_without_a_contact_gives_the_program_one(
     client, _ = signed_in(app_db)
     exported = client.get("/chair/export.csv").content.decode("utf-8-sig")
     assert "장보영" in exported  # the export names the program's contact
+
+
+def test_contacts_are_listed_50_a_page_with_the_count(app_db: Database) -> None:
+    with app_db.transaction() as session:
+        for number in range(60):  # 68 contacts in all
+            contacts.add_contact(session, "복지정책과", f"직원{number:02d}", None, actor="test")
+    client, _ = signed_in(app_db)
+    first = client.get("/console/contacts").text
+    assert "전체 68건 중 1–50번째 (1/2쪽)" in first and 'aria-label="2쪽"' in first
+    assert "직원47" in first and "직원48" not in first  # 관광과 1, 노동정책과 1, 복지정책과 48
+    second = client.get("/console/contacts", params={"page": "2"}).text
+    assert "전체 68건 중 51–68번째 (2/2쪽)" in second and "직원48" in second
+    assert "김윤지" in second and "직원47" not in second
+    assert "(2/2쪽)" in client.get("/console/contacts", params={"page": "99"}).text
+
+
+def test_requests_skip_a_retired_contacts_items_and_say_they_need_a_contact(
+        app_db: Database) -> None:
+    from tests.web_factory import CURRENT_TIME, SETTINGS
+    from tracker.requests import request_contacts
+
+    with app_db.transaction() as session:
+        contacts.retire_contact(session, contact_id(app_db, "장보영"), "sec", CURRENT_TIME)
+    with app_db.transaction() as session:
+        report = request_contacts(session, SETTINGS, CURRENT_TIME, actor="sec")
+    assert set(TOURISM_ITEMS) <= set(report.no_contact)
+    assert not any("장보영" in who for who, *_ in report.enqueued)

@@ -24,6 +24,7 @@ from tracker import audit, sources
 from tracker.departments import find_contact, find_department, name_key
 from tracker.errors import Conflict, NotFound, UserError
 from tracker.fields import without_controls
+from tracker.paging import Paged, paginate
 
 _HEADERS = {
     "department": ("department", "부서", "담당부서"),
@@ -301,22 +302,56 @@ class DepartmentContacts:
         return [c for c in self.contacts if c.retired_at is None]
 
 
-def department_contacts(session: Session) -> list[DepartmentContacts]:
-    """Every department by name with its contacts (retired ones last) and each contact's
-    count of items not yet completed."""
-    counts = dict(session.execute(
-        select(Item.contact_id, func.count()).where(Item.status != ItemStatus.ACCEPTED,
-                                                    Item.contact_id.is_not(None))
-        .group_by(Item.contact_id)).all())
-    departments = session.scalars(select(Department).options(
-        joinedload(Department.contacts).joinedload(Contact.team))).unique()
-    groups = []
-    for dept in departments:
-        views = [ContactView(c.id, c.name, c.team.name if c.team else None, c.email,
-                             c.retired_at, counts.get(c.id, 0)) for c in dept.contacts]
-        views.sort(key=lambda v: (v.retired_at is not None, v.name))
-        groups.append(DepartmentContacts(dept.id, dept.name, views))
-    return sorted(groups, key=lambda g: g.name)
+def department_contacts(session: Session, page: str | int | None = None
+                        ) -> Paged[DepartmentContacts]:
+    """One page (tracker.paging, 50 contacts) of the contacts by department name, in service
+    first, then retired, by name; each with their count of items not yet completed.
+    Counted and read a page at a time by the database."""
+    shown = paginate(page, session.scalar(select(func.count()).select_from(Contact)) or 0)
+    found = list(session.execute(
+        select(Contact, Department.name).join(Department, Department.id == Contact.department_id)
+        .options(joinedload(Contact.team))
+        .order_by(Department.name, Department.id, Contact.retired_at.is_not(None), Contact.name,
+                  Contact.id)
+        .offset(shown.offset).limit(shown.limit)))
+    counts = open_item_counts(session, [c.id for c, _ in found])
+    groups: dict[int, DepartmentContacts] = {}
+    for contact, name in found:
+        group = groups.setdefault(contact.department_id,
+                                  DepartmentContacts(contact.department_id, name, []))
+        group.contacts.append(ContactView(
+            contact.id, contact.name, contact.team.name if contact.team else None, contact.email,
+            contact.retired_at, counts.get(contact.id, 0)))
+    return Paged(list(groups.values()), shown)
+
+
+def open_item_counts(session: Session, contact_ids: list[int]) -> dict[int, int]:
+    """Contact id → how many of their items are not yet completed (contacts with none left out)."""
+    if not contact_ids:
+        return {}
+    rows = session.execute(
+        select(Item.contact_id, func.count())
+        .where(Item.status != ItemStatus.ACCEPTED, Item.contact_id.in_(contact_ids))
+        .group_by(Item.contact_id))
+    return {contact_id: number for contact_id, number in rows if contact_id is not None}
+
+
+@dataclass(frozen=True)
+class DepartmentChoice:
+    """A department as a form offers it, with how many contacts it has."""
+
+    id: int
+    name: str
+    contacts: int
+
+
+def department_choices(session: Session) -> list[DepartmentChoice]:
+    """Every department by name, with its number of contacts (retired ones included)."""
+    rows = session.execute(
+        select(Department.id, Department.name, func.count(Contact.id))
+        .outerjoin(Contact, Contact.department_id == Department.id)
+        .group_by(Department.id, Department.name).order_by(Department.name, Department.id))
+    return [DepartmentChoice(i, name, count) for i, name, count in rows]
 
 
 def get_contact(session: Session, contact_id: int) -> Contact:

@@ -57,11 +57,14 @@ def request_contacts(
     without a link, when none of the contact's items needs a reply), optionally only for
     one contact ("이름" or "부서/이름") or department. The items become REQUESTED with
     requested_at and their first reminder time; links, outbox rows and audit events are
-    written in the caller's transaction. Contacts without an address are reported, skipped."""
+    written in the caller's transaction. Contacts without an address are reported, skipped;
+    items without a contact in service (none, or a retired one) are reported as such."""
     report = RequestReport()
     if not contact and not department:
+        retired = select(Contact.id).where(Contact.retired_at.is_not(None))
         report.no_contact = list(session.scalars(select(Item.id).where(
-            Item.status == ItemStatus.NEW, Item.contact_id.is_(None)).order_by(Item.id)))
+            Item.status == ItemStatus.NEW,
+            Item.contact_id.is_(None) | Item.contact_id.in_(retired)).order_by(Item.id)))
     for contact_ids in _chunks(_contact_ids(session, contact, department), batch):
         found = letters.rows(session, Item.status == ItemStatus.NEW,
                              Item.contact_id.in_(contact_ids), order=letters.TABLE_ORDER)
@@ -74,7 +77,7 @@ def _contact_ids(session: Session, contact: str | None, department: str | None) 
     query = (select(Item.contact_id).distinct()
              .join(Contact, Contact.id == Item.contact_id)
              .join(Department, Department.id == Contact.department_id)
-             .where(Item.status == ItemStatus.NEW))
+             .where(Item.status == ItemStatus.NEW, Contact.retired_at.is_(None)))
     if contact:
         query = query.where((Contact.name == contact)
                             | ((Department.name + "/" + Contact.name) == contact))

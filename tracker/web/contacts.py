@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,8 @@ DONE = {
 
 @router.get(HOME)
 def listing(request: Request, user: Viewer, done: str = "", count: str = "",
-            added: str = "", changed: str = "") -> Response:
+            added: str = "", changed: str = "",
+            number: Annotated[str, Query(alias="page")] = "") -> Response:
     """Items that need a contact, contacts by department, and the forms."""
     message = DONE.get(done)
     if done == "assigned" and record_id(count):
@@ -48,17 +49,19 @@ def listing(request: Request, user: Viewer, done: str = "", count: str = "",
     if done == "imported":
         message = (f"담당자 파일을 반영했습니다: {record_id(added) or 0}명 추가, "
                    f"{record_id(changed) or 0}명 변경.")
-    return _page(request, user, message, None)
+    return _page(request, user, message, None, number=number)
 
 
 def _page(request: Request, user: ConsoleUser, done: str | None, error: str | None,
-          status: int = 200, form: dict[str, str] | None = None) -> Response:
+          status: int = 200, form: dict[str, str] | None = None, number: str = "") -> Response:
     context = web(request)
     with context.database.reading() as session:
-        groups = contacts.department_contacts(session)
+        found = contacts.department_contacts(session, number)
+        every = contacts.department_choices(session)
         waiting = assignments.unassigned(session)
         suspects = departments.spelling_suspects(session)
-    return page(context.env, "console_contacts.html", status, user=user, groups=groups,
+    return page(context.env, "console_contacts.html", status, user=user, groups=found.rows,
+                paging=found.page, filters={}, departments=every,
                 waiting=waiting, suspects=suspects, done=done, error=error, form=form or {},
                 title="담당자")
 
@@ -85,8 +88,7 @@ def retire(request: Request, contact_id: ContactId, user: Editor,
         with context.database.reading() as session:
             found = contacts.get_contact(session, contact_id)
             who = f"{found.department.name} {found.name}"
-            open_items = next((c.open_items for g in contacts.department_contacts(session)
-                               for c in g.contacts if c.id == contact_id), 0)
+            open_items = contacts.open_item_counts(session, [contact_id]).get(contact_id, 0)
         return page(context.env, "console_confirm.html", user=user, title="담당자 사용 중지",
                     message=(f"{who} 님을 사용 중지할까요? 새 의견의 담당자로 고를 수 없게 됩니다. "
                              f"이미 맡은 의견의 회신과 이력은 그대로 남고, 완료되지 않은 의견 "
