@@ -119,6 +119,12 @@ class FlushReport:
         """Rows claimed and tried."""
         return self.sent + self.retried + self.failed
 
+    def add(self, other: FlushReport) -> None:
+        """Add the counts of `other` to these (its last error, when it has one, is the latest)."""
+        self.sent, self.retried = self.sent + other.sent, self.retried + other.retried
+        self.failed, self.released = self.failed + other.failed, self.released + other.released
+        self.last_error = other.last_error or self.last_error
+
 
 def flush(database: Database, settings: SenderSettings, *, worker_id: str | None = None,
           clock: Clock, batch: int = 100, on_progress: Progress | None = None,
@@ -241,17 +247,22 @@ class _Run:
                         committed.set_result(None)
 
     async def _store(self, answered: list[tuple[outbox.Claimed, Outcome]]) -> None:
+        # Counted apart and added here, on the loop: transactions in threads would otherwise
+        # race on the shared report's counters.
+        counted = FlushReport()
         if self.database.embedded:
             # SQLite: microseconds in this thread; in another, each call would queue for the GIL.
-            self._store_now(answered)
+            self._store_now(answered, counted)
         else:
             # PostgreSQL: the commit waits on the server (and its disk); the SMTP connections
             # keep going meanwhile.
-            await asyncio.to_thread(self._store_now, answered)
+            await asyncio.to_thread(self._store_now, answered, counted)
+        self.report.add(counted)
 
-    def _store_now(self, answered: list[tuple[outbox.Claimed, Outcome]]) -> None:
+    def _store_now(self, answered: list[tuple[outbox.Claimed, Outcome]],
+                   report: FlushReport) -> None:
         with self.database.transaction() as session:
-            record_all(session, self.settings, answered, self.worker, self.clock(), self.report)
+            record_all(session, self.settings, answered, self.worker, self.clock(), report)
 
     def _interrupted(self, rows: list[outbox.Claimed]) -> None:
         # Cut off mid-transaction by a stop: the server may have the message; retry later.
