@@ -362,6 +362,18 @@ def get_contact(session: Session, contact_id: int) -> Contact:
     return contact
 
 
+def contact_named(session: Session, name: str) -> Contact:
+    """The contact "부서/이름" (spelled with or without spaces, dots, brackets); NotFound when
+    there is none. The CLI names contacts this way, the console by number."""
+    department_name, _, person = name.rpartition("/")
+    department = find_department(session, department_name) if department_name.strip() else None
+    found = find_contact(department, person) if department is not None else None
+    if found is None:
+        raise NotFound(f"담당자 {name!r}이(가) 없습니다. '부서/이름'으로 적어 주세요.",
+                       hint_cli="`tracker contacts list`로 확인하세요.")
+    return found
+
+
 def edit_contact(session: Session, contact_id: int, name: str, email: str | None,
                  team: str | None, actor: str) -> Contact:
     """Change a contact's name, address and team (an empty team or address clears it).

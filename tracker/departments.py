@@ -170,6 +170,16 @@ def merge_departments(session: Session, kept_id: int, merged_id: int, actor: str
     return plan
 
 
+def department_spelled(session: Session, name: str) -> int:
+    """The id of the department stored exactly as `name` (two spellings are what a merge
+    is about, so no key matching here); NotFound otherwise."""
+    found = session.scalars(select(Department.id).where(Department.name == name.strip())).first()
+    if found is None:
+        raise NotFound(f"부서 {name!r}이(가) 없습니다. 저장된 이름 그대로 적어 주세요.",
+                       hint_cli="`tracker contacts list`로 확인하세요.")
+    return found
+
+
 def _department(session: Session, department_id: int) -> Department:
     found = session.get(Department, department_id)
     if found is None:
