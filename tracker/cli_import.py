@@ -32,19 +32,26 @@ def import_(app: App, file: Path, dry_run: bool, committee: str | None,
     같은 파일을 다시 가져와도 중복되지 않습니다. 잘못된 파일은 아무것도 저장하지 않습니다.
     """
     from tracker import preview_text
-    from tracker.importer import ImportOptions, import_preview, preview, read_document
+    from tracker.importer import (
+        ImportOptions,
+        import_in_batches,
+        import_preview,
+        preview,
+        read_document,
+    )
 
     options = ImportOptions(committee, meeting_date.date() if meeting_date else None,
                             department, app.settings.default_due_days)
     plan = preview(read_document(file), options)
     if fmt == "json":
         if not dry_run:
-            with app.transaction() as session:
-                import_preview(session, plan)
+            import_in_batches(app.database, plan)
         click.echo(preview_text.as_json(plan))
         return
-    scope = app.database.rollback_only() if dry_run else app.transaction()
-    with scope as session:
-        report = import_preview(session, plan)
+    if dry_run:
+        with app.database.rollback_only() as session:
+            report = import_preview(session, plan)
+    else:
+        report = import_in_batches(app.database, plan)
     for line in preview_text.lines(plan, report, dry_run=dry_run):
         click.echo(line)

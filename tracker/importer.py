@@ -2,20 +2,25 @@
 
 Importing is idempotent: every row is found again by its natural key (committee
 name, meeting date, plan year + program number, meeting + item key), so the same
-file imported twice changes nothing. The caller owns the transaction: a dry run
-imports and rolls back, and an error leaves nothing written.
+file imported twice changes nothing. `import_preview` works in the caller's transaction:
+a dry run imports and rolls back, and an error leaves nothing written. `import_in_batches`
+(the CLI's and the console's import) commits in short batches so that other writers get
+their turn, marks the meeting "가져오는 중" until its last batch, and is resumable: see its
+docstring for what it promises.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from db.models import (
     Attendance,
@@ -34,11 +39,15 @@ from db.models import (
     Strategy,
     Team,
 )
-from tracker import audit, duedates, opinions, readers
+from tracker import audit, duedates, import_marks, opinions, readers
 from tracker.clock import MINUTES_ZONE, from_local, local_date, utc_now
 from tracker.departments import name_key
 from tracker.document import Document, Notice
+from tracker.errors import UserError
 from tracker.minutes import Minutes, RowNote, TableEntry, parse_document
+
+if TYPE_CHECKING:
+    from tracker.database import Database
 
 ACTOR = "import"
 # New rows are flushed in batches of this many table entries: one flush for a whole
@@ -226,41 +235,136 @@ def import_minutes(session: Session, minutes: Minutes, *, default_days: int = 30
 
 
 def import_preview(session: Session, plan: Preview) -> ImportReport:
-    """Store what `plan` previews in the session's transaction and report what changed."""
+    """Store what `plan` previews in the session's transaction and report what changed
+    (all or nothing: a dry run rolls it back). On SQLite the caller's transaction holds the
+    write lock throughout; `import_in_batches` lets other writers in between."""
     minutes = plan.minutes
-    report = ImportReport(source=minutes.source,
-                          warnings=[_warning_text(w) for w in plan.warnings])
+    report = _report(plan)
     store = _Store(session, report)
     meeting = _meeting(store, minutes)
     report.meeting_id = meeting.id
-    report.meeting_label = f"{minutes.committee} {minutes.held_on.isoformat()}"
     # A big table repeats few departments but many programs: load what exists once.
     store.preload(Program, select(Program).where(Program.plan_year == minutes.plan_year),
                   ("plan_year", "number"))
     store.preload(Item, select(Item).where(Item.meeting_id == meeting.id), ("meeting_id", "key"))
     store.load_departments()
-    strategies = {e.number: _strategy(store, e, minutes) for e in minutes.strategies}
+    _entries(store, meeting, minutes, minutes.entries, _planned_by_entry(plan))
+    _audit_import(session, report, meeting.id, minutes)
+    return report
+
+
+# Table rows per transaction of import_in_batches: a few tenths of a second of writing.
+BATCH_ENTRIES = 200
+# After each batch on SQLite, the import steps aside this long: a writer of another process
+# waiting in SQLite's busy handler (which sleeps up to 100 ms between tries) then finds the
+# file free, instead of losing every race to the import's next BEGIN.
+SQLITE_PAUSE_SECONDS = 0.12
+
+
+def import_in_batches(database: Database, plan: Preview, *, batch: int = BATCH_ENTRIES,
+                      pause: float | None = None,
+                      now: Callable[[], datetime] = utc_now) -> ImportReport:
+    """Store what `plan` previews in short transactions of `batch` table rows each, so the
+    web app's writers (replies, console actions) get their turn during a long import.
+
+    What is promised: the meeting is marked "가져오는 중" (tracker.import_marks) in the first
+    transaction and unmarked in the last, together with the import's audit record, so a
+    half-written meeting is never shown as complete and its items are not requested until
+    the last batch is in. If the import fails midway (an error, a crash, a stopped
+    process), every batch committed before stays, nothing of the failing batch does, and
+    the meeting stays marked; importing the same file again finds what was written (rows
+    are found again by their natural keys) and writes the rest: the import is resumable,
+    and no row is lost or doubled. The report counts what this run wrote."""
+    minutes = plan.minutes
+    report = _report(plan)
+    planned = _planned_by_entry(plan)
+    if pause is None:
+        pause = SQLITE_PAUSE_SECONDS if database.embedded else 0.0
+    with database.transaction() as session:
+        meeting = _meeting(_Store(session, report), minutes)
+        report.meeting_id = meeting.id
+        import_marks.mark(session, meeting.id, now())
+    entries = minutes.entries
+    try:
+        for start in range(0, len(entries), batch):
+            time.sleep(pause)
+            chunk = entries[start:start + batch]
+            with database.transaction() as session:
+                store = _Store(session, report)
+                found = session.get(Meeting, report.meeting_id)
+                assert found is not None
+                _preload_chunk(store, minutes, found.id, chunk, planned)
+                _entries(store, found, minutes, chunk, planned)
+        time.sleep(pause)
+        with database.transaction() as session:
+            _audit_import(session, report, report.meeting_id, minutes)
+            import_marks.unmark(session, report.meeting_id)
+    except UserError as error:  # say what became of the batches already in
+        raise type(error)(f"{error.message} {STOPPED}", hint_cli=error.hint_cli) from error
+    return report
+
+
+STOPPED = ("가져오기가 중간에 멈췄습니다: 이미 저장한 부분은 남아 있고 회의는 '가져오는 중'으로 "
+           "표시됩니다. 고친 뒤 같은 파일을 다시 가져오면 이어서 마칩니다.")
+
+
+def _report(plan: Preview) -> ImportReport:
+    minutes = plan.minutes
+    return ImportReport(source=minutes.source,
+                        meeting_label=f"{minutes.committee} {minutes.held_on.isoformat()}",
+                        warnings=[_warning_text(w) for w in plan.warnings])
+
+
+def _planned_by_entry(plan: Preview) -> dict[str, list[PlannedItem]]:
     by_entry: dict[str, list[PlannedItem]] = {}
     for planned in plan.items:
         by_entry.setdefault(planned.key.rpartition("#")[0], []).append(planned)
+    return by_entry
+
+
+def _prefix(entry: TableEntry) -> str:
+    return entry.number if entry.kind == "program" else f"전략{entry.number}"
+
+
+def _preload_chunk(store: _Store, minutes: Minutes, meeting_id: int,
+                   chunk: Sequence[TableEntry], planned: dict[str, list[PlannedItem]]) -> None:
+    # Only this batch's programs and items: a batch costs the same early and late.
+    scope = f"{meeting_id}-" if _row_is_program(minutes) else ""
+    numbers = [scope + e.number for e in chunk if e.kind == "program"]
+    keys = [p.key for e in chunk for p in planned.get(_prefix(e), [])]
+    store.preload(Program, select(Program).where(Program.plan_year == minutes.plan_year,
+                                                 Program.number.in_(numbers)),
+                  ("plan_year", "number"))
+    store.preload(Item, select(Item).where(Item.meeting_id == meeting_id, Item.key.in_(keys)),
+                  ("meeting_id", "key"))
+    store.load_departments()
+
+
+def _entries(store: _Store, meeting: Meeting, minutes: Minutes,
+             entries: Sequence[TableEntry], planned: dict[str, list[PlannedItem]]) -> None:
+    # The table rows `entries`: their programs, discussions and items (strategies found or
+    # made as they are needed), flushed every FLUSH_EVERY rows.
+    strategies = {e.number: _strategy(store, e, minutes) for e in minutes.strategies}
     created: list[tuple[Item, PlannedItem]] = []
     scope = f"{meeting.id}-" if _row_is_program(minutes) else ""
-    for number, entry in enumerate(minutes.entries, 1):
+    for number, entry in enumerate(entries, 1):
         program = None
         if entry.kind == "program":
             program = _program(store, entry, minutes, strategies.get(entry.strategy or ""), scope)
             _discussion(store, meeting, program, minutes.discussions.get(entry.number))
-        prefix = entry.number if entry.kind == "program" else f"전략{entry.number}"
-        created += _items(store, meeting, by_entry.get(prefix, []), program,
+        created += _items(store, meeting, planned.get(_prefix(entry), []), program,
                           strategies.get(entry.number) if entry.kind == "strategy" else None)
         if number % FLUSH_EVERY == 0:
             _audit_created(store, created)
             created = []
     _audit_created(store, created)
+
+
+def _audit_import(session: Session, report: ImportReport, meeting_id: int,
+                  minutes: Minutes) -> None:
     if report.changed:
-        audit.record(session, ACTOR, "import", meeting_id=meeting.id, source=minutes.source,
+        audit.record(session, ACTOR, "import", meeting_id=meeting_id, source=minutes.source,
                      created=dict(report.created), updated=dict(report.updated))
-    return report
 
 
 def _row_is_program(minutes: Minutes) -> bool:
@@ -286,9 +390,17 @@ class _Store:
         self.departments: dict[str, Department] = {}  # name key -> row
 
     def load_departments(self) -> None:
-        """Know every department by its name key, so two spellings find one row."""
-        for row in self.session.scalars(select(Department).order_by(Department.id)):
+        """Know every department by its name key, so two spellings find one row, and every
+        team and contact by (department, name): three queries, however many rows follow."""
+        query = select(Department).order_by(Department.id).options(
+            selectinload(Department.teams), selectinload(Department.contacts))
+        for row in self.session.scalars(query):
             self.departments.setdefault(name_key(row.name), row)
+            for team in row.teams:
+                self.cache[(Team, (row.id, team.name))] = team
+            for contact in row.contacts:
+                self.cache[(Contact, (row.id, contact.name))] = contact
+        self.complete.update({Team, Contact})
 
     def department(self, name: str) -> Department:
         """The department spelled `name` or any other way with the same key; created if new."""

@@ -26,7 +26,7 @@ from notifications import emails, outbox
 from notifications.addresses import address_problem
 from notifications.compose import Mailbox
 from notifications.policy import ReminderPolicy, first_reminder_at
-from tracker import audit, letters, links
+from tracker import audit, import_marks, letters, links
 from tracker.errors import Invalid, NotFound
 from tracker.letters import ACTOR, Pair
 from tracker.queries import latest_revisions
@@ -58,8 +58,11 @@ def request_contacts(
     one contact ("이름" or "부서/이름") or department. The items become REQUESTED with
     requested_at and their first reminder time; links, outbox rows and audit events are
     written in the caller's transaction. Contacts without an address are reported, skipped;
-    items without a contact in service (none, or a retired one) are reported as such."""
+    items without a contact in service (none, or a retired one) are reported as such; the
+    items of a meeting whose import has not finished (tracker.import_marks) wait until its
+    last batch is in."""
     report = RequestReport()
+    importing = import_marks.being_imported(session)
     if not contact and not department:
         retired = select(Contact.id).where(Contact.retired_at.is_not(None))
         report.no_contact = list(session.scalars(select(Item.id).where(
@@ -67,7 +70,8 @@ def request_contacts(
             Item.contact_id.is_(None) | Item.contact_id.in_(retired)).order_by(Item.id)))
     for contact_ids in _chunks(_contact_ids(session, contact, department), batch):
         found = letters.rows(session, Item.status == ItemStatus.NEW,
-                             Item.contact_id.in_(contact_ids), order=letters.TABLE_ORDER)
+                             Item.contact_id.in_(contact_ids),
+                             Item.meeting_id.not_in(importing), order=letters.TABLE_ORDER)
         _request_groups(session, settings, now, letters.by_contact_meeting(found), actor,
                         report)
     return report

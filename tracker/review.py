@@ -33,7 +33,7 @@ from db.models import (
 )
 from notifications.addresses import address_problem
 from notifications.outbox import count_messages, list_messages
-from tracker import answers, audit, labels
+from tracker import answers, audit, import_marks, labels
 from tracker.answers import Typed
 from tracker.clock import as_utc
 from tracker.labels import STATUS_LABELS
@@ -397,6 +397,7 @@ class MeetingSummary:
     place: str | None
     source: str | None
     counts: dict[str, int]  # item status value -> items
+    importing: bool = False  # its import has not finished (tracker.import_marks)
 
     @property
     def total(self) -> int:
@@ -427,8 +428,9 @@ def meeting_summaries(session: Session, meeting_id: int | None = None, *, offset
             .where(Item.meeting_id.in_(list(counts))).group_by(Item.meeting_id, Item.status))
         for meeting, status, number in rows:
             counts[meeting][ItemStatus(status).value] = number
+    importing = import_marks.being_imported(session)
     return [MeetingSummary(m.id, m.held_on, m.committee.name, m.title, m.place, m.source_name,
-                           counts[m.id]) for m in found]
+                           counts[m.id], m.id in importing) for m in found]
 
 
 def outbox(session: Session, page: str | int | None = None, *,

@@ -1,7 +1,7 @@
 """Importing minutes in the console `/console/import`: upload a file, see the importer's
 preview (meeting facts, items with department, contact, due date and state, every warning),
 fill in what the file lacks, then confirm. Nothing is written before the confirmation; the
-CLI's `tracker import` calls the same service (tracker.importer.preview / import_preview).
+CLI's `tracker import` calls the same service (tracker.importer.preview / import_in_batches).
 
 An upload waits in tracker.web.uploads until it is imported or the process ends."""
 
@@ -13,9 +13,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tracker.errors import Invalid, UserError
-from tracker.importer import ImportOptions, Preview, import_preview, preview, read_document
+from tracker.importer import ImportOptions, Preview, import_in_batches, preview, read_document
 from tracker.web import uploads
 from tracker.web.context import web
 from tracker.web.rendering import page
@@ -57,15 +58,24 @@ async def upload(request: Request, user: Editor, file: UploadFile | None = None,
                                       "빈 파일입니다. 가져올 회의록 파일을 골라 주세요.")
         else:
             path = uploads.waiting(key)
-        plan = preview(read_document(path), _options(request, given))
-        if action == "confirm":
-            return _import(request, plan, path)
+        # Reading, previewing and importing take seconds for a big table: in a worker
+        # thread, so the event loop keeps serving everyone else meanwhile.
+        plan, imported = await run_in_threadpool(_preview_or_import, request, path, given,
+                                                 action)
+        if imported is not None:
+            return imported
     except UserError as error:
         return page(web(request).env, "console_import.html", error.status, user=user, plan=None,
                     key=uploads.valid_key(key), error=error.message, given=given,
                     title="회의록 가져오기")
     return page(web(request).env, "console_import.html", user=user, plan=plan, key=key,
                 error=None, given=given, title="가져오기 미리보기")
+
+
+def _preview_or_import(request: Request, path: Path, given: dict[str, str],
+                       action: str) -> tuple[Preview, Response | None]:
+    plan = preview(read_document(path), _options(request, given))
+    return plan, _import(request, plan, path) if action == "confirm" else None
 
 
 def _options(request: Request, given: dict[str, str]) -> ImportOptions:
@@ -81,7 +91,6 @@ def _options(request: Request, given: dict[str, str]) -> ImportOptions:
 
 
 def _import(request: Request, plan: Preview, path: Path) -> Response:
-    with web(request).database.transaction() as session:
-        report = import_preview(session, plan)
+    report = import_in_batches(web(request).database, plan)
     uploads.discard(path)
     return RedirectResponse(f"/console/meetings/{report.meeting_id}", status_code=303)
