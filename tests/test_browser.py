@@ -316,6 +316,16 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         assert scope is not None
         links.revoke_links(session, scope.contact_id, scope.meeting_id, "sec", CURRENT_TIME)
     request_mail = next(m for m in catcher.files() if "contact1@" in read_mail(m).to)
+    with imported.transaction() as session:  # the contacts page with all it can show
+        from db.models import Contact, Department, Item
+
+        typo = Department(name="일자리정착과")  # a department spelled two ways
+        session.add(typo)
+        session.flush()
+        session.add(Contact(department_id=typo.id, name="도하늘", email="do@example.org"))
+        lost = session.get(Item, 13)  # 1-9 lost its contact
+        assert lost is not None
+        lost.contact_id = None
     mailbox_id = receive_a_reply(imported, settings)
     from tests.test_paging import many_items
 
@@ -341,6 +351,8 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         "meeting": "/console/meetings/1",
         "mailbox": "/console/mailbox",
         "mailbox-message": f"/console/mailbox/{mailbox_id}",
+        "contacts": "/console/contacts",
+        "contact": "/console/contacts/1",
     }
     for width in WIDTHS:
         context = new_context(browser, width)
@@ -354,6 +366,16 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         for name, path in signed_in.items():
             page.goto(base + path)
             check_page(page, name, width)
+        # The confirmations of the contacts page (asked, not confirmed: nothing changes).
+        page.goto(f"{base}/console/contacts")
+        assert "'일자리정책과'와 '일자리정착과'" in page.locator("ul.suspects").inner_text()
+        page.locator("ul.suspects").get_by_role("button").first.click()
+        assert "합칠까요" in page.content()
+        check_page(page, "contacts-merge-confirm", width)
+        page.goto(f"{base}/console/contacts/1")
+        page.get_by_role("button", name="사용 중지").click()
+        assert "사용 중지할까요" in page.content()
+        check_page(page, "contact-retire-confirm", width)
         context.close()
 
 
@@ -478,7 +500,7 @@ def test_from_an_hwpx_file_to_an_exported_reply_without_a_terminal(
     assert "회신이 필요한 의견에는 모두 담당자가 있습니다" in console.content()
     check_page(console, "path-contacts-done", width)
     console.goto(f"{base}/console/items/4")
-    assert "sec 님이 담당자를 관광과 장보영(으)로 지정했습니다." in console.content()
+    assert "sec 님이 담당자를 관광과 장보영으로 지정했습니다." in console.content()
 
     # Send the requests (confirmed), and let the worker deliver them.
     console.get_by_role("navigation", name="주 메뉴").get_by_role("link", name="의견 목록").click()

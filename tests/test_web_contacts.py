@@ -7,6 +7,7 @@ goes through the same service."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -126,8 +127,8 @@ def test_items_without_a_contact_are_assigned_one_by_one_and_per_department(
     one = client.post("/console/contacts/assign", data={"csrf": csrf, "item": "2",
                                                         "contact": str(lim)})
     assert one.status_code == 303
-    assert "일자리정책과 임양수(으)로 지정했습니다" in " ".join(history_of(app_db, 2))
-    assert "sec 님이 담당자를 일자리정책과 임양수(으)로 지정했습니다." in \
+    assert "일자리정책과 임양수로 지정했습니다" in " ".join(history_of(app_db, 2))
+    assert "sec 님이 담당자를 일자리정책과 임양수로 지정했습니다." in \
         client.get("/console/items/2").text
     [group] = [g for g in [*_groups(app_db)] if g.department == "일자리정책과"]
     bulk = client.post("/console/contacts/assign-department", data={
@@ -135,7 +136,7 @@ def test_items_without_a_contact_are_assigned_one_by_one_and_per_department(
     assert bulk.status_code == 303
     assert "의견 2건의 담당자를 지정했습니다" in client.get(bulk.headers["location"]).text
     for item_id in (3, 6):
-        assert any("김윤지(으)로 지정했습니다" in s for s in history_of(app_db, item_id))
+        assert any("김윤지로 지정했습니다" in s for s in history_of(app_db, item_id))
     assert "회신이 필요한 의견에는 모두 담당자가 있습니다" in client.get("/console/contacts").text
     other = contact_id(app_db, "장보영")  # 관광과: not this department's contact
     without_contact(app_db, 7)
@@ -185,7 +186,7 @@ def test_csv_upload_previews_then_writes_on_confirmation(app_db: Database,
     assert re.search(r"관광과</td>\s*<td data-label=\"이름\">박새로", text)  # the stored spelling
     assert "5행: 부서가 비어 있습니다." in text
     assert "6행: 이메일 &#39;han(가람)@example.org&#39;은(는) 보낼 수 없는 주소입니다" in text
-    assert "7행: 관광과/박새로은(는) 3행에 이미 있습니다." in text
+    assert "7행: 관광과/박새로는 3행에 이미 있습니다." in text
     key = re.search(r'name="key" value="([^"]+)"', text)
     assert key is not None
     done = client.post("/console/contacts/upload", data={"csrf": csrf, "key": key.group(1),
@@ -243,7 +244,7 @@ def test_departments_spelled_two_ways_are_merged_after_confirmation(app_db: Data
             Department.name == "일자리정책과")).one()
     client, csrf = signed_in(app_db)
     page = client.get("/console/contacts").text
-    assert "'일자리정착과'와 '일자리정책과'" in page  # suggested
+    assert "'일자리정책과'와 '일자리정착과'" in unescape(page)  # suggested, the likely right one first
     before = snapshot(app_db)
     asked = client.post("/console/contacts/merge", data={
         "csrf": csrf, "kept": str(kept_id), "merged": str(typo_id)})
@@ -263,7 +264,7 @@ def test_departments_spelled_two_ways_are_merged_after_confirmation(app_db: Data
                 if c.name == "도하늘"} == {"일자리정책과"}
         assert departments.spelling_suspects(session) == []
     for item_id in (3, 6):
-        assert ("sec 님이 부서 이름 '일자리정착과'을(를) '일자리정책과'(으)로 합쳤습니다." in
+        assert ("sec 님이 부서 이름 '일자리정착과'를 '일자리정책과'로 합쳤습니다." in
                 history_of(app_db, item_id))
     same = client.post("/console/contacts/merge", data={
         "csrf": csrf, "kept": str(kept_id), "merged": str(kept_id)})
@@ -319,3 +320,13 @@ def test_requests_skip_a_retired_contacts_items_and_say_they_need_a_contact(
         report = request_contacts(session, SETTINGS, CURRENT_TIME, actor="sec")
     assert set(TOURISM_ITEMS) <= set(report.no_contact)
     assert not any("장보영" in who for who, *_ in report.enqueued)
+
+
+def test_particles_follow_the_last_syllable() -> None:
+    from tracker.labels import with_particle
+
+    assert [with_particle(w, p) for w, p in [
+        ("관광과", "을"), ("'일자리정책과'", "로"), ("서울시청", "로"), ("서울", "로"),
+        ("장보영", "이"), ("김윤지", "이"), ("jang@example.org", "을")]] == [
+        "관광과를", "'일자리정책과'로", "서울시청으로", "서울로", "장보영이", "김윤지가",
+        "jang@example.org을(를)"]

@@ -24,6 +24,7 @@ from tracker import audit, sources
 from tracker.departments import find_contact, find_department, name_key
 from tracker.errors import Conflict, NotFound, UserError
 from tracker.fields import without_controls
+from tracker.labels import with_particle
 from tracker.paging import Paged, paginate
 
 _HEADERS = {
@@ -207,7 +208,8 @@ def _plan_row(session: Session, line: int, value: dict[str, str],
             return RefusedRow(line, f"이메일 {email!r}은(는) 보낼 수 없는 주소입니다: {problem}.")
     key = (name_key(department), name_key(name))
     if key in seen:
-        return RefusedRow(line, f"{department}/{name}은(는) {seen[key]}행에 이미 있습니다.")
+        return RefusedRow(line, f"{with_particle(f'{department}/{name}', '은')} "
+                                f"{seen[key]}행에 이미 있습니다.")
     seen[key] = line
     stored_department = find_department(session, department)
     contact = find_contact(stored_department, name) if stored_department else None

@@ -88,6 +88,26 @@ def moment_text(moment: datetime | None, zone: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or zone}"
 
 
+# Particles that change with the last syllable of the word before them (받침 or not).
+_PARTICLES = {"을": ("을", "를"), "를": ("을", "를"), "이": ("이", "가"), "가": ("이", "가"),
+              "은": ("은", "는"), "는": ("은", "는"), "과": ("과", "와"), "와": ("과", "와"),
+              "으로": ("으로", "로"), "로": ("으로", "로")}
+
+
+def with_particle(word: str, particle: str) -> str:
+    """`word` followed by the form of `particle` its last syllable takes: "관광과를",
+    "복지정책과로", "서울시청으로", "서울로" (ㄹ takes 로). A word that does not end in a
+    Hangul syllable (a closing quote, a digit) gets the usual "을(를)" pair. Pure."""
+    after, without = _PARTICLES[particle]
+    last = word.rstrip("'\"’”)")[-1:] if word else ""
+    if not ("가" <= last <= "힣"):
+        return f"{word}{after}({without})" if after != without else f"{word}{after}"
+    final = (ord(last) - ord("가")) % 28
+    if after == "으로":
+        return word + ("로" if final in (0, 8) else "으로")  # 8: ㄹ
+    return word + (after if final else without)
+
+
 def audit_sentence(action: str, actor: str, detail: Mapping[str, Any]) -> str:
     """One audit event as a Korean sentence: "장보영 님이 회신을 제출했습니다 (1차, 반영)."."""
     who = "" if actor in SYSTEM_ACTORS else f"{actor} 님이 "
@@ -95,6 +115,11 @@ def audit_sentence(action: str, actor: str, detail: Mapping[str, Any]) -> str:
     if make is None:
         return f"{who}{action} 작업을 했습니다."
     return who + make(detail)
+
+
+def repr_name(name: str) -> str:
+    """A name in single quotes, as messages cite one: "'복지정책과'". Pure."""
+    return f"'{name}'"
 
 
 def _revision(detail: Mapping[str, Any]) -> str:
@@ -129,12 +154,14 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "contact_added": lambda d: f"담당자 {d.get('contact', '')}을(를) 등록했습니다.",
     "contact_updated": lambda d: f"담당자 {d.get('contact', '')}의 정보를 고쳤습니다.",
     "contact_assigned": lambda d: (
-        f"담당자를 {d.get('old')}에서 {d.get('new', '')}(으)로 바꿔 지정했습니다." if d.get("old")
-        else f"담당자를 {d.get('new', '')}(으)로 지정했습니다."),
-    "contact_retired": lambda d: f"담당자 {d.get('contact', '')}을(를) 사용 중지했습니다.",
-    "contact_restored": lambda d: f"담당자 {d.get('contact', '')}을(를) 다시 사용하게 했습니다.",
+        f"담당자를 {d.get('old')}에서 {with_particle(str(d.get('new', '')), '로')} 바꿔 지정했습니다."
+        if d.get("old") else f"담당자를 {with_particle(str(d.get('new', '')), '로')} 지정했습니다."),
+    "contact_retired": lambda d: f"담당자 {with_particle(str(d.get('contact', '')), '을')} 사용 중지했습니다.",
+    "contact_restored": lambda d: (
+        f"담당자 {with_particle(str(d.get('contact', '')), '을')} 다시 사용하게 했습니다."),
     "department_merged": lambda d: (
-        f"부서 이름 '{d.get('merged', '')}'을(를) '{d.get('kept', '')}'(으)로 합쳤습니다."),
+        f"부서 이름 {with_particle(repr_name(str(d.get('merged', ''))), '을')} "
+        f"{with_particle(repr_name(str(d.get('kept', ''))), '로')} 합쳤습니다."),
     "user_added": lambda d: f"사용자 {d.get('username', '')}을(를) 만들었습니다.",
     "user_disabled": lambda d: f"사용자 {d.get('username', '')}을(를) 사용 중지했습니다.",
     "user_enabled": lambda d: f"사용자 {d.get('username', '')}을(를) 다시 사용하게 했습니다.",

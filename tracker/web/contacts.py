@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracker import assignments, contacts, departments
 from tracker.errors import Invalid, UserError
+from tracker.labels import repr_name, with_particle
 from tracker.web import uploads
 from tracker.web.context import MAX_ID, record_id, web
 from tracker.web.rendering import page
@@ -170,10 +171,12 @@ def merge(request: Request, user: Editor, kept: Annotated[str, Form()] = "",
         if confirm != "1":
             with context.database.reading() as session:
                 plan = departments.merge_plan(session, kept_id, merged_id)
+            kept, merged = repr_name(plan.kept), repr_name(plan.merged)
             return page(context.env, "console_confirm.html", user=user, title="부서 합치기",
-                        message=(f"'{plan.merged}'을(를) '{plan.kept}'(으)로 합칠까요? "
-                                 f"'{plan.merged}'의 담당자와 의견이 모두 '{plan.kept}'(으)로 옮겨지고 "
-                                 f"'{plan.merged}'이라는 이름은 없어집니다. 되돌릴 수 없습니다."),
+                        message=(f"{with_particle(merged, '을')} {with_particle(kept, '로')} "
+                                 f"합칠까요? {merged}의 담당자와 의견이 모두 "
+                                 f"{with_particle(kept, '로')} 옮겨지고, 부서 이름 "
+                                 f"{with_particle(merged, '은')} 없어집니다. 되돌릴 수 없습니다."),
                         button="부서 합치기", danger=True, action="/console/contacts/merge",
                         fields={"kept": str(kept_id), "merged": str(merged_id)},
                         preview=_merge_lines(plan), back=f"{HOME}#merge")
@@ -221,9 +224,10 @@ def edit(request: Request, contact_id: ContactId, user: Editor,
 def _merge_lines(plan: departments.MergePlan) -> list[str]:
     lines = [f"옮겨지는 의견: {plan.items}건"]
     if plan.contacts_moved:
-        lines.append(f"'{plan.kept}'(으)로 옮겨지는 담당자: {', '.join(plan.contacts_moved)}")
+        lines.append(f"{with_particle(repr_name(plan.kept), '로')} 옮겨지는 담당자: "
+                     f"{', '.join(plan.contacts_moved)}")
     if plan.contacts_joined:
-        lines.append(f"'{plan.kept}'에 이미 있어 하나로 합쳐지는 담당자: "
+        lines.append(f"{repr_name(plan.kept)}에 이미 있어 하나로 합쳐지는 담당자: "
                      f"{', '.join(plan.contacts_joined)}")
     return lines
 
@@ -231,7 +235,7 @@ def _merge_lines(plan: departments.MergePlan) -> list[str]:
 def _id(text: str, what: str) -> int:
     number = record_id(text.strip())
     if number is None:
-        raise Invalid(f"{what}을(를) 골라 주십시오.")
+        raise Invalid(f"{what}: 목록에서 골라 주십시오.")
     return number
 
 

@@ -31,6 +31,7 @@ def make_environment(zone: str) -> Environment:
     env.filters["day"] = format_day
     env.filters["status_label"] = labels.status_label
     env.filters["linkify"] = linkify
+    env.filters["particle"] = labels.with_particle
     env.globals["response_kinds"] = RESPONSE_KINDS
     env.globals["page_query"] = page_query
     return env
