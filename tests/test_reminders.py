@@ -170,3 +170,15 @@ def test_a_running_scheduler_keeps_one_of_each_job(db: Database) -> None:
             ["outbox-flush", "reminder-sweep", "weekly-digest"]
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_retired_contact_gets_no_reminder(imported: Database, smtp_server: TestServer) -> None:
+    from tracker import contacts
+
+    requested(imported, smtp_server)
+    with imported.transaction() as session:
+        jang = next(c for c in contacts.list_contacts(session) if c.name == "장보영")
+        contacts.retire_contact(session, jang.id, "sec", REQUESTED)
+    sweep_and_send(imported, smtp_server, D7)
+    assert len(smtp_server.messages) == 5  # six contacts are due, one retired
+    assert not any("jang.boyoung@" in r for m in smtp_server.messages for r in m.recipients)

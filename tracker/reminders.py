@@ -115,8 +115,9 @@ def sweep_batch(session: Session, settings: Settings, policy: ReminderPolicy, no
     if not due:
         return 0
     decided = _decide(due, now, policy, report)
+    # A retired contact gets no reminder: their items wait on the contacts page for a new one.
     rows = {r.id: r for r in letters.rows(session, Item.id.in_(
-        [i for ids in decided.sending.values() for i in ids]))}
+        [i for ids in decided.sending.values() for i in ids]), Contact.retired_at.is_(None))}
     groups = {key: [rows[i] for i in ids if i in rows] for key, ids in decided.sending.items()}
     groups = {key: group for key, group in groups.items() if group and group[0].contact_email
               and not _set_aside(session, key, group, now)}
@@ -221,7 +222,8 @@ def _department_cc(session: Session, groups: dict[GroupKey, list[Row[Any]]]
     found: dict[int, list[Mailbox]] = {}
     if departments:
         query = (select(Contact.department_id, Contact.name, Contact.email)
-                 .where(Contact.department_id.in_(departments), Contact.email.is_not(None))
+                 .where(Contact.department_id.in_(departments), Contact.email.is_not(None),
+                        Contact.retired_at.is_(None))
                  .order_by(Contact.name))
         for department_id, name, email in session.execute(query):
             found.setdefault(department_id, []).append(Mailbox(name, str(email)))
