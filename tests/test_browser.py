@@ -469,6 +469,7 @@ def test_from_an_hwpx_file_to_an_exported_reply_without_a_terminal(
     console.get_by_role("button", name="미리보기").click()
     assert "아직 아무것도 저장하지 않았습니다" in console.content()
     assert "(담당자 없음)" in console.content()
+    assert "2022-02-23 15:00" in console.locator("dl.facts").inner_text()  # 차기 회의, no "T"
     check_page(console, "path-import-preview", width)
     console.get_by_role("button", name="가져오기").click()
     assert "일자리분과" in console.locator("h1").inner_text()
