@@ -214,3 +214,35 @@ def test_the_item_page_says_which_mail_about_it_was_set_aside_and_why(
     assert "보내지 못한 메일 1통" in shown and "a..b@example.org" in shown
     assert "주소가 올바르지 않아 보내지 않았습니다" in shown
     assert "보내지 못한 메일" not in console.get("/console/items/1").text
+
+
+def test_pages_read_from_the_end_keep_the_table_order_with_strategies_and_meetings(
+        imported: Database) -> None:
+    # A later meeting whose strategy opinions (no program) fall in the back half, which is
+    # read in reverse order: every page still matches the CLI's order.
+    many_items(imported, 40)
+    with imported.transaction() as session:
+        first = session.scalars(select(Meeting)).one()
+        later = Meeting(committee_id=first.committee_id, held_on=date(2022, 6, 1))
+        session.add(later)
+        session.flush()
+        programs = list(session.scalars(select(Program.id).where(Program.plan_year == 2099)))
+        for n in range(90):
+            session.add(Item(meeting_id=later.id, key=f"later#{n}",
+                             program_id=None if n % 9 == 0 else programs[n % len(programs)],
+                             position=n // 9 + 1, text=f"다음 회의 의견 {n}", needs_reply=True,
+                             due_date=date(2022, 7, 1), due_reason="default",
+                             due_source="default"))
+        last = Meeting(committee_id=first.committee_id, held_on=date(2022, 9, 1))
+        session.add(last)
+        session.flush()
+        for n in range(15):  # ten strategy opinions, then five programs': the last page
+            session.add(Item(meeting_id=last.id, key=f"last#{n}",
+                             program_id=None if n < 10 else programs[n % len(programs)],
+                             position=n + 1, text=f"마지막 회의 의견 {n}", needs_reply=True,
+                             due_date=date(2022, 10, 1), due_reason="default",
+                             due_source="default"))
+    with imported.reading() as session:
+        everything = [v.id for v in queries.list_items(session)]
+        paged = [v.id for n in range(1, 5) for v in queries.item_page(session, n).rows]
+    assert len(everything) == 159 and paged == everything

@@ -170,13 +170,22 @@ def item_page(
                              overdue_as_of=overdue_as_of)
     total = session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
     shown = paginate(page, total)
+    order = (Meeting.held_on, Committee.name, Item.program_id.is_not(None),
+             number_order(Program.number), Item.position, Item.id)
+    # The database sorts only as far as it must (LIMIT offset + limit): a page in the back
+    # half is read from the end, in the reverse order, so the last page costs what the
+    # first does. (Each column's DESC is its ASC reversed, NULLs included, on both databases.)
+    backwards = shown.offset > total // 2
+    skip = max(total - shown.offset - shown.limit, 0) if backwards else shown.offset
+    take = min(shown.limit, total - shown.offset)
     ordered = (filtered.join(Meeting, Item.meeting_id == Meeting.id)
                .join(Committee, Meeting.committee_id == Committee.id)
                .outerjoin(Program, Item.program_id == Program.id)
-               .order_by(Meeting.held_on, Committee.name, Item.program_id.is_not(None),
-                         number_order(Program.number), Item.position, Item.id)
-               .offset(shown.offset).limit(shown.limit))
+               .order_by(*(column.desc() for column in order) if backwards else order)
+               .offset(skip).limit(take))
     ids = list(session.scalars(ordered))
+    if backwards:
+        ids.reverse()
     loaded = {item.id: item
               for item in session.scalars(_base_query().where(Item.id.in_(ids))).unique()}
     return Paged([view(loaded[i], overdue_as_of) for i in ids], shown)
