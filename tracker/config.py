@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from notifications.addresses import address_problem
 from tracker.errors import Invalid
 
 
@@ -184,8 +185,19 @@ RANGES: dict[str, tuple[int, int | None]] = {
 }
 
 
+# Addresses every message is written with (From, Reply-To, the reply+KEY domain): one the
+# mail parser refuses would stop all mail, so it is refused here, at start. (A bad
+# chair_email only sets the weekly digest aside, with the reason: tracker.digest.)
+ADDRESS_SETTINGS = ("mail_from", "secretariat_email", "inbound_address")
+
+
 def _checked(settings: Settings) -> Settings:
     # Every value is checked here, once, so no later use can fail on a bad setting.
+    for name in ADDRESS_SETTINGS:
+        value = getattr(settings, name).strip()
+        problem = address_problem(value) if value or name == "mail_from" else None
+        if problem:
+            raise Invalid(f"설정 {name}의 주소를 쓸 수 없습니다: {value!r} ({problem})")
     for name, (low, high) in RANGES.items():
         value = getattr(settings, name)
         if value < low or (high is not None and value > high):

@@ -186,3 +186,13 @@ def test_a_bad_secretariat_address_does_not_stop_the_sender_recording_a_failure(
     assert report.failed == 1 and len(smtp_server.messages) == 7  # everyone else's request
     [failed] = set_aside(imported)
     assert failed.recipient == "kim.yunji@example.org"
+
+
+@pytest.mark.parametrize("name", ["mail_from", "secretariat_email", "inbound_address"])
+def test_an_address_every_message_needs_is_refused_at_start_in_korean(
+        imported: Database, run: object, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(f"TRACKER_{name.upper()}", "a..b@example.org")
+    result = run("send")  # type: ignore[operator]
+    assert result.exit_code == 1 and result.stderr.startswith("오류:")
+    assert f"설정 {name}의 주소를 쓸 수 없습니다" in result.stderr
+    assert "Traceback" not in result.stderr + result.output
