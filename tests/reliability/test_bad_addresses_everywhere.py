@@ -196,3 +196,22 @@ def test_an_address_every_message_needs_is_refused_at_start_in_korean(
     assert result.exit_code == 1 and result.stderr.startswith("오류:")
     assert f"설정 {name}의 주소를 쓸 수 없습니다" in result.stderr
     assert "Traceback" not in result.stderr + result.output
+
+
+def test_the_consoles_send_button_sets_a_bad_address_aside_and_says_why(
+        imported: Database, smtp_server: TestServer) -> None:
+    give_emails(imported)
+    break_address(imported, "조미화", "a@example..org")
+    add_user(imported, "sec", "secretariat")
+    settings = smtp_server.settings()
+    client = make_client(imported, settings=settings)
+    login(client, "sec")
+    csrf = csrf_of(client.get("/console").text)
+    sent = client.post("/console/requests", data={"csrf": csrf, "confirm": "1"})
+    assert sent.status_code == 200 and "요청 메일 7통을 발송 대기열에 넣었습니다" in sent.text
+    assert "주소가 올바르지 않아 보내지 못한 담당자" in sent.text
+    assert "a@example..org" in sent.text
+    sender.flush(imported, settings, clock=lambda: CURRENT_TIME)
+    assert len(smtp_server.messages) == 7 and "a@example..org" not in arrived(smtp_server)
+    failed = client.get("/console/outbox?failed=1").text
+    assert "a@example..org" in failed and REASON in failed
