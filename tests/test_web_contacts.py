@@ -330,3 +330,13 @@ def test_particles_follow_the_last_syllable() -> None:
         ("장보영", "이"), ("김윤지", "이"), ("jang@example.org", "을")]] == [
         "관광과를", "'일자리정책과'로", "서울시청으로", "서울로", "장보영이", "김윤지가",
         "jang@example.org을(를)"]
+
+
+def test_a_contacts_page_lists_their_items_retired_or_not(app_db: Database) -> None:
+    client, csrf = signed_in(app_db)
+    jang = contact_id(app_db, "장보영")
+    client.post(f"/console/contacts/{jang}/retire", data={"csrf": csrf, "confirm": "1"})
+    page = client.get(f"/console/contacts/{jang}").text
+    assert "사용 중지된 담당자입니다" in page and "맡은 의견 (2건)" in page and "전체 2건 중 1–2번째 (1/1쪽)" in page
+    assert all(f'<a href="/console/items/{i}">{i}</a>' in page for i in TOURISM_ITEMS)
+    assert client.get("/console/contacts/99999").status_code == 404

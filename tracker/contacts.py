@@ -364,6 +364,36 @@ def get_contact(session: Session, contact_id: int) -> Contact:
     return contact
 
 
+@dataclass(frozen=True)
+class ContactItem:
+    """An item assigned to a contact, as their page lists it."""
+
+    id: int
+    meeting: str  # "2022-01-15"
+    program: str  # "1-2" or "전략"
+    text: str
+    status: str
+
+
+def contact_items(session: Session, contact_id: int, page: str | int | None = None
+                  ) -> Paged[ContactItem]:
+    """One page (tracker.paging) of the items assigned to the contact (a retired one's too),
+    newest meeting first."""
+    from db.models import Meeting, Program
+
+    shown = paginate(page, session.scalar(
+        select(func.count()).select_from(Item).where(Item.contact_id == contact_id)) or 0)
+    rows = session.execute(
+        select(Item.id, Meeting.held_on, Program.number, Item.text, Item.status)
+        .join(Meeting, Meeting.id == Item.meeting_id)
+        .outerjoin(Program, Program.id == Item.program_id)
+        .where(Item.contact_id == contact_id)
+        .order_by(Meeting.held_on.desc(), Item.id).offset(shown.offset).limit(shown.limit))
+    return Paged([ContactItem(i, held.isoformat(), number or "전략", text,
+                              ItemStatus(status).value)
+                  for i, held, number, text, status in rows], shown)
+
+
 def contact_named(session: Session, name: str) -> Contact:
     """The contact "부서/이름" (spelled with or without spaces, dots, brackets); NotFound when
     there is none. The CLI names contacts this way, the console by number."""

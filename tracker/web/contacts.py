@@ -189,20 +189,23 @@ def merge(request: Request, user: Editor, kept: Annotated[str, Form()] = "",
 
 # After the fixed paths above: /console/contacts/upload is not a contact number.
 @router.get("/console/contacts/{contact_id}")
-def contact(request: Request, contact_id: ContactId, user: Viewer) -> Response:
-    """One contact: the edit form, and retire or bring back."""
-    return _contact_page(request, user, contact_id, None)
+def contact(request: Request, contact_id: ContactId, user: Viewer,
+            number: Annotated[str, Query(alias="page")] = "") -> Response:
+    """One contact: the edit form, retire or bring back, and their items 50 a page."""
+    return _contact_page(request, user, contact_id, None, number=number)
 
 
 def _contact_page(request: Request, user: ConsoleUser, contact_id: int, error: str | None,
-                  status: int = 200) -> Response:
+                  status: int = 200, number: str = "") -> Response:
     context = web(request)
     with context.database.reading() as session:
         found = contacts.get_contact(session, contact_id)
         shown = {"id": found.id, "department": found.department.name, "name": found.name,
                  "email": found.email or "", "team": found.team.name if found.team else "",
                  "retired_at": found.retired_at}
+        items = contacts.contact_items(session, contact_id, number)
     return page(context.env, "console_contact.html", status, user=user, c=shown, error=error,
+                items=items.rows, paging=items.page, filters={},
                 title=f"담당자 {shown['name']}")
 
 
