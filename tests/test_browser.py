@@ -376,6 +376,10 @@ def test_every_page_fits_a_phone_and_a_desktop(server: tuple[str, Settings, Any]
         page.get_by_role("button", name="사용 중지").click()
         assert "사용 중지할까요" in page.content()
         check_page(page, "contact-retire-confirm", width)
+        page.goto(f"{base}/console/items/2")
+        page.get_by_role("button", name="새 링크로 다시 보내기 (이전 링크 막기)").click()
+        assert "지금까지 보낸 링크는 바로 막혀" in page.content()
+        check_page(page, "resend-confirm", width)
         context.close()
 
 
