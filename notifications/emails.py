@@ -133,7 +133,7 @@ class Submitted:
 
 def render_receipt(letter: Letter, received_at: str, submitted: Sequence[Submitted] = (),
                    link: LinkText | None = None) -> Rendered:
-    """The receipt of one submission, received at `received_at` (local, "YYYY-MM-DD HH:MM"):
+    """The receipt of one submission, received at `received_at` ("2022-03-02 10:00 KST"):
     for each item its opinion and what was submitted (text, 회신 구분, 반영곤란 사유 and
     완료 예정일 where given), and the reply link when there is one (the same link the
     contact used, to read or revise the replies)."""

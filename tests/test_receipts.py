@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from email.message import EmailMessage
 from typing import cast
 
@@ -57,6 +58,7 @@ def test_one_receipt_per_submission_lists_what_was_submitted_with_the_same_link(
     assert receipt["Subject"] == "[일자리분과] 후속조치 회신 접수 확인 (1-1)"
     for body in (text, html):
         assert "회신 2건이" in body
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d KST에 접수되었습니다", body)  # the zone named
         assert "해당 직종 및 업무 숙달과" in body  # the first opinion
         assert "참여 기간을 23개월로 늘림" in body and "타 지역 사례를 검토함" in body
         assert "회신 구분: 반영" in body.replace("<strong>", "").replace("</strong>", "")

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from db.models import Item, Response
 from notifications import emails, outbox
 from notifications.compose import Mailbox
-from tracker import letters, links
+from tracker import labels, letters, links
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -44,7 +43,6 @@ def enqueue_receipt(
     if not group or not group[0].contact_email:
         return None
     first = group[0]
-    local = now.astimezone(ZoneInfo(settings.timezone))
     latest = _latest_submitted(session, [r.id for r in group])
     submitted = ".".join(f"{r.id}r{latest[r.id].revision if r.id in latest else 0}"
                          for r in sorted(group, key=lambda r: r.id))
@@ -58,7 +56,7 @@ def enqueue_receipt(
         kind="receipt", dedup_key=key, to=Mailbox(first.contact_name, first.contact_email),
         rendered=emails.render_receipt(
             letters.letter(group, letters.secretariat(settings)),
-            local.strftime("%Y-%m-%d %H:%M"),
+            labels.moment_text(now, settings.timezone),
             [_submitted(row, latest[row.id]) for row in group if row.id in latest],
             letters.link_text(link, settings) if link is not None else None),
         reply_to=letters.reply_to(settings, link.id if link else None),
