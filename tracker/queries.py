@@ -22,6 +22,7 @@ from db.models import (
 )
 from db.ordering import number_order
 from tracker.errors import Invalid, NotFound
+from tracker.fields import without_controls
 from tracker.labels import STATUS_LABELS, due_reason_label
 from tracker.paging import Paged, paginate
 
@@ -201,6 +202,7 @@ def _filtered_ids(*, department: str | None, status: str | None, meeting_id: int
     if overdue_as_of is not None:
         query = _overdue_filter(query, overdue_as_of)
     if department is not None:
+        department = without_controls(department)  # a NUL in a filter is no name (PostgreSQL)
         # As `view` decides it: the contact's department, else the program's.
         program = aliased(Program)
         contact_department, program_department = aliased(Department), aliased(Department)

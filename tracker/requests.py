@@ -28,6 +28,7 @@ from notifications.compose import Mailbox
 from notifications.policy import ReminderPolicy, first_reminder_at
 from tracker import audit, import_marks, letters, links
 from tracker.errors import Invalid, NotFound
+from tracker.fields import without_controls
 from tracker.letters import ACTOR, Pair
 from tracker.queries import latest_revisions
 
@@ -82,6 +83,9 @@ def _contact_ids(session: Session, contact: str | None, department: str | None) 
              .join(Contact, Contact.id == Item.contact_id)
              .join(Department, Department.id == Contact.department_id)
              .where(Item.status == ItemStatus.NEW, Contact.retired_at.is_(None)))
+    # Names typed into a form: a NUL would be refused by PostgreSQL, and no name holds one.
+    contact = without_controls(contact) if contact else contact
+    department = without_controls(department) if department else department
     if contact:
         query = query.where((Contact.name == contact)
                             | ((Department.name + "/" + Contact.name) == contact))
