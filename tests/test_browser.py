@@ -42,23 +42,19 @@ def free_port() -> int:
     return pick()
 
 
-@pytest.fixture
-def server(imported: Database, tmp_path: Path) -> Iterator[tuple[str, Settings, Any]]:
-    """The app served by uvicorn on 127.0.0.1, and a mail catcher (aiosmtpd) on loopback."""
+def serving(db: Database, tmp_path: Path) -> Iterator[tuple[str, Settings, Any]]:
+    """The app on `db` served by uvicorn on 127.0.0.1 in a thread, with a mail catcher
+    (aiosmtpd) on loopback: (base URL, settings, catcher) while the caller holds it."""
     import uvicorn
 
     from notifications.mailcatcher import MailCatcher
 
-    give_emails(imported)
-    add_user(imported, "sec", "secretariat")  # the secretariat: sends, accepts
-    add_user(imported, "chair", "chair")  # the chair: reads the overdue list
-    add_user(imported, "admin", "admin")  # the administrator: every console page, users too
     catcher = MailCatcher(tmp_path / "mail", port=free_port())
     port = free_port()
     settings = replace(Settings(), base_url=f"http://127.0.0.1:{port}", smtp_host="127.0.0.1",
                        smtp_port=catcher.port, secretariat_email="sec@example.org",
                        mail_from="tracker@example.org")
-    app = create_app(settings, imported, Clock(CURRENT_TIME),
+    app = create_app(settings, db, Clock(CURRENT_TIME),
                      WebOptions(secret_key="browser-test", dev_mail_dir=catcher.directory))
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
                                        log_level="warning"))
@@ -72,6 +68,16 @@ def server(imported: Database, tmp_path: Path) -> Iterator[tuple[str, Settings, 
         yield settings.base_url, settings, catcher
         uv.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(imported: Database, tmp_path: Path) -> Iterator[tuple[str, Settings, Any]]:
+    """The app served by uvicorn on 127.0.0.1, and a mail catcher (aiosmtpd) on loopback."""
+    give_emails(imported)
+    add_user(imported, "sec", "secretariat")  # the secretariat: sends, accepts
+    add_user(imported, "chair", "chair")  # the chair: reads the overdue list
+    add_user(imported, "admin", "admin")  # the administrator: every console page, users too
+    yield from serving(imported, tmp_path)
 
 
 @pytest.fixture
@@ -420,30 +426,8 @@ def minutes_without_a_contact(folder: Path) -> Path:
 @pytest.fixture
 def empty_server(db: Database, tmp_path: Path) -> Iterator[tuple[str, Settings, Any]]:
     """The app on an empty database (users only), served by uvicorn, and a mail catcher."""
-    import uvicorn
-
-    from notifications.mailcatcher import MailCatcher
-
     add_user(db, "sec", "secretariat")
-    catcher = MailCatcher(tmp_path / "mail", port=free_port())
-    port = free_port()
-    settings = replace(Settings(), base_url=f"http://127.0.0.1:{port}", smtp_host="127.0.0.1",
-                       smtp_port=catcher.port, secretariat_email="sec@example.org",
-                       mail_from="tracker@example.org")
-    app = create_app(settings, db, Clock(CURRENT_TIME),
-                     WebOptions(secret_key="browser-test", dev_mail_dir=catcher.directory))
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
-                                       log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    with catcher:
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not uv.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert uv.started, "uvicorn did not start"
-        yield settings.base_url, settings, catcher
-        uv.should_exit = True
-        thread.join(timeout=10)
+    yield from serving(db, tmp_path)
 
 
 def deliver(db: Database, settings: Settings, catcher: Any) -> list[Any]:
