@@ -37,6 +37,7 @@ _STRATEGY = re.compile(r"^추진\s*전략\s*([IVXⅠ-Ⅻ]+|\d+)\s*[.)]?\s*(.*)$"
 _GROUP = re.compile(r"^([IVX]+|[Ⅰ-Ⅻ]+|\d+|[가나다라마바사아자차카타파하])\s*[.)]\s*(\S.*)$")
 _ROMAN = re.compile(r"^([IVX]+|[Ⅰ-Ⅻ]+)\.?$")
 _TOTALS = ("계", "합계", "총계", "총합계", "소계", "누계", "전체")
+_TOTAL_PREFIXES = ("합계", "소계", "총계")
 _COLUMN_SUFFIX = re.compile(r",?\s*\d+열$")
 
 
@@ -317,13 +318,19 @@ def read_tables(document: Document) -> Reading:
 def _warn_if_items_left(table: Table, state: _State) -> None:
     """A table right after a read one that is neither a continuation nor a table of its own
     but holds numbered rows: those rows are not read, and the preview says so."""
-    numbered = [row for row in table.grid
-                if (texts := [_text(cell) for cell in row if _text(cell)])
-                and len(texts) >= 2 and NUMBER_PATTERN.match(clean_number(texts[0]))]
+    filled = ([t for t in map(_text, row) if t] for row in table.grid)
+    numbered = [texts for texts in filled
+                if len(texts) >= 2 and NUMBER_PATTERN.match(clean_number(texts[0]))]
     if numbered:
         state.reading.warnings.append(Notice(table.where, (
             f"머리글이 없고 위 표와 칸 수가 달라 읽지 않은 표가 있습니다 (번호가 있는 행 "
             f"{len(numbered)}개). 위 표에 이어지는 행이면 원본에서 칸을 맞춰 주세요.")))
+
+
+def _is_total(text: str) -> bool:
+    """A total or subtotal label: 계, 합계, 소계 …, or one that starts with 합계/소계/총계."""
+    label = squash(text)
+    return label in _TOTALS or label.startswith(_TOTAL_PREFIXES)
 
 
 def _passes_any(table: Table) -> bool:
@@ -338,7 +345,7 @@ def _one_cell_row(paragraph: Paragraph, state: _State) -> None:
     """A paragraph between a table and its continuation: a group, a total, or a warning."""
     text = " ".join(paragraph.text.split())
     reading = state.reading
-    if squash(text) in _TOTALS or squash(text).startswith(("합계", "소계", "총계")):
+    if _is_total(text):
         reading.notes.append(RowNote(paragraph.where, "total", text))
     elif (strategy := _STRATEGY.match(text)) or (group := _GROUP.match(text)):
         found = strategy or group
@@ -453,7 +460,7 @@ def _read_row(
         _item(match, values, text, where, state, kind, prefix)
     elif _is_repeated_header(filled, profile):
         reading.notes.append(RowNote(where, "header", " ".join(filled)))
-    elif squash(first) in _TOTALS or squash(first).startswith(("합계", "소계", "총계")):
+    elif _is_total(first):
         reading.notes.append(RowNote(where, "total", " ".join(filled)))
     elif (strategy := _STRATEGY.match(first)) or (group := _group(first, number, text)):
         code, title = (strategy.group(1), strategy.group(2)) if strategy else group  # type: ignore[misc]
@@ -471,10 +478,8 @@ def _read_row(
 def _unnumbered_item(filled: list[str], text: dict[str, str], profile: Profile) -> bool:
     """In a table without a number column: a row with its item text that is not a
     repeated header, a total or a one-cell group heading."""
-    first = squash(filled[0])
     return bool(text.get(profile.text_field)) and not (
-        _is_repeated_header(filled, profile) or first in _TOTALS
-        or first.startswith(("합계", "소계", "총계"))
+        _is_repeated_header(filled, profile) or _is_total(filled[0])
         or (len(filled) == 1 and _GROUP.match(filled[0])))
 
 
